@@ -29,7 +29,8 @@ export interface Job {
   payload: unknown;
   idempotencyKey?: string;
   status: JobStatus;
-  attempts: number; // how many times the job has been leased
+  attempts: number; // how many times the job has been leased (redrive starts it again at 0)
+  leaseCount: number; // how many leases it has ever had; never reset, so a lease token is never issued twice
   availableAt: number; // a pending job is not handed out before this time (backoff)
   lease?: Lease;
   lastError?: string;
@@ -112,7 +113,7 @@ function enqueue(state: QueueState, now: number, payload: unknown, key?: string)
     if (existing !== undefined) return { ok: true, type: 'enqueued', job: state.jobs[existing]!, created: false };
   }
   const id = `job-${state.nextId++}`;
-  const job: Job = { id, payload, status: 'pending', attempts: 0, availableAt: now, enqueuedAt: now };
+  const job: Job = { id, payload, status: 'pending', attempts: 0, leaseCount: 0, availableAt: now, enqueuedAt: now };
   if (key !== undefined) {
     job.idempotencyKey = key;
     state.byKey[key] = id;
@@ -131,8 +132,11 @@ function lease(state: QueueState, now: number, workerId: string): Result {
     if (job.status !== 'pending' || job.availableAt > now) continue;
     job.status = 'leased';
     job.attempts += 1;
+    job.leaseCount += 1;
     // The token names this lease and no other: after a redelivery the old worker's token stops working.
-    job.lease = { token: `${job.id}.${job.attempts}`, workerId, expiresAt: now + state.config.visibilityTimeoutMs };
+    // It counts leases, not attempts: a redriven job starts its attempts again, and a worker still holding
+    // `job-3.1` from the job's first life must not be able to ack the new `job-3.1`.
+    job.lease = { token: `${job.id}.${job.leaseCount}`, workerId, expiresAt: now + state.config.visibilityTimeoutMs };
     return { ok: true, type: 'leased', job };
   }
   return { ok: true, type: 'leased', job: null };

@@ -1,0 +1,35 @@
+// The course's navigation, kept by hand so the reading order is a teaching decision, not a file-name accident.
+// Kept apart from config.ts so tests (tests/docs/sidebar.test.ts) can check it without loading VitePress.
+// Rule: list ONLY pages that exist. The test fails on a link to a missing page and on a page left out.
+import type { DefaultTheme } from 'vitepress';
+
+// No `collapsed` option on purpose: a collapsible group header is a role="button" that contains links,
+// which axe reports as nested interactive controls (serious). The course is short enough to show whole.
+export const sidebar: DefaultTheme.SidebarItem[] = [
+  {
+    text: 'Part I · Fundamentals',
+    items: [
+      { text: 'Session 1 · What is a distributed system?', link: '/fundamentals/01-what-is-ds' },
+      { text: 'Session 2 · A work queue', link: '/fundamentals/02-queue-system' },
+    ],
+  },
+  {
+    text: 'Reference',
+    items: [
+      { text: 'Docker setup', link: '/reference/docker-setup' },
+      { text: 'Troubleshooting', link: '/reference/troubleshooting' },
+    ],
+  },
+];
+
+export const nav: DefaultTheme.NavItem[] = [
+  { text: 'Home', link: '/' },
+  { text: 'Fundamentals', link: '/fundamentals/01-what-is-ds', activeMatch: '^/fundamentals/' },
+  { text: 'Reference', link: '/reference/docker-setup', activeMatch: '^/reference/' },
+];
+
+/**
+ * Markdown under docs/ that is NOT a page: partials meant for `<!--@include: -->` start with `_`,
+ * and READMEs are notes for contributors. (Quiz data files are .ts, so VitePress never treats them as pages.)
+ */
+export const srcExclude: string[] = ['**/_*.md', '**/README.md'];

@@ -1,0 +1,198 @@
+// The queue as the broker holds it: the pure core's state, made durable by the command log, plus the
+// two things the core deliberately leaves to the adapter: time (a timer for the next lease expiry or
+// backoff end) and waiting (workers parked in a long-poll until a job turns up).
+//
+// The HTTP layer (broker.ts) turns requests into commands and calls `execute`; this file decides what is
+// logged and when a reply may leave.
+
+import {
+  apply,
+  createQueue,
+  nextWakeup,
+  stats,
+  type Command,
+  type Job,
+  type QueueConfig,
+  type QueueState,
+  type Result,
+} from '../core/queue.ts';
+import { CommandLog, replayLog } from './log.ts';
+
+interface Waiter {
+  workerId: string;
+  deliver: (job: Job | null) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class DurableQueue {
+  private readonly waiters: Waiter[] = [];
+  private wakeupTimer: NodeJS.Timeout | null = null;
+  private wakePending = false;
+  private closed = false;
+
+  private constructor(
+    readonly state: QueueState,
+    private readonly log: CommandLog,
+    private readonly onFatal: (err: Error) => void,
+  ) {}
+
+  // #region start-up
+  /** Rebuilds the state from the log on disk, then opens the log for new appends. */
+  static async open(options: {
+    logPath: string;
+    config: Partial<QueueConfig>;
+    print: (line: string) => void;
+    onFatal: (err: Error) => void;
+  }): Promise<DurableQueue> {
+    const state = createQueue(options.config);
+    const report = replayLog(options.logPath, state, options.print);
+    const s = stats(state);
+    options.print(
+      `replayed ${report.records} records from ${options.logPath}: ` +
+        `${s.total} jobs (${s.pending} pending, ${s.leased} leased, ${s.done} done, ${s.dead} dead)`,
+    );
+    const queue = new DurableQueue(state, await CommandLog.open(options.logPath), options.onFatal);
+    queue.scheduleWakeup(); // leases that were live at the crash still expire, on the broker's clock
+    return queue;
+  }
+  // #endregion start-up
+
+  // #region execute
+  /**
+   * Runs one command: apply it to the in-memory state, append it to the log, and hand back a promise
+   * that resolves once the record is on disk. The caller replies only after awaiting `durable`.
+   *
+   * Applying before the fsync is safe because the log keeps the order of `execute` calls: anything a
+   * later reply depends on (the job a lease hands out was enqueued earlier) sits earlier in the log and
+   * is on disk no later than the record of that reply. What we must never do is reply before the fsync.
+   */
+  execute(cmd: Command): { result: Result; durable: Promise<void> } {
+    const appends: Promise<void>[] = [];
+    // Time passes first. The core would reclaim expired leases inside any command anyway; doing it as an
+    // explicit `tick` lets us log it, so a reclaim done by a command we do not log is not lost on replay.
+    if (cmd.type !== 'tick') {
+      const tick = apply(this.state, { type: 'tick', now: cmd.now });
+      if (tick.ok && tick.type === 'ticked' && tick.reclaimed.length > 0) {
+        appends.push(this.append({ type: 'tick', now: cmd.now }));
+        this.wakeSoon(); // reclaimed jobs are pending again: someone may be waiting for them
+      }
+    }
+    const result = apply(this.state, cmd);
+    if (changedState(cmd, result)) {
+      appends.push(this.append(cmd));
+      if (cmd.type === 'enqueue' || cmd.type === 'fail' || cmd.type === 'redrive') this.wakeSoon();
+    }
+    if (appends.length > 0) this.scheduleWakeup();
+    return { result, durable: Promise.all(appends).then(() => undefined) };
+  }
+  // #endregion execute
+
+  private append(cmd: Command): Promise<void> {
+    const written = this.log.append(cmd);
+    // If the disk fails we cannot keep our promise of durability: stop (see log.ts).
+    written.catch((err: Error) => this.onFatal(err));
+    return written;
+  }
+
+  // #region long-poll
+  /**
+   * POST /jobs/lease with waitMs: try now; if nothing is ready, park the worker in `waiters` until
+   * something makes a job available (an enqueue, a fail whose backoff is over, a redrive, a reclaimed
+   * lease, all signalled through wakeSoon) or until waitMs runs out. No polling loop: an idle broker with
+   * a hundred waiting workers does nothing at all. Returns `cancel` for when the client hangs up.
+   */
+  leaseOrWait(workerId: string, waitMs: number, deliver: (job: Job | null) => void): () => void {
+    const { result, durable } = this.execute({ type: 'lease', now: Date.now(), workerId });
+    const job = result.ok && result.type === 'leased' ? result.job : null;
+    if (job !== null || waitMs === 0 || this.closed) {
+      void durable.then(() => deliver(job), () => {});
+      return () => {};
+    }
+    const waiter: Waiter = { workerId, deliver, timer: setTimeout(() => this.dropWaiter(waiter, null), waitMs) };
+    this.waiters.push(waiter);
+    return () => this.dropWaiter(waiter, undefined);
+  }
+
+  private dropWaiter(waiter: Waiter, answer: Job | null | undefined): void {
+    const i = this.waiters.indexOf(waiter);
+    if (i === -1) return;
+    this.waiters.splice(i, 1);
+    clearTimeout(waiter.timer);
+    if (answer !== undefined) waiter.deliver(answer);
+  }
+
+  /** Coalesces many wake-ups in one turn of the event loop (e.g. a burst of enqueues) into one pass. */
+  private wakeSoon(): void {
+    if (this.wakePending || this.waiters.length === 0) return;
+    this.wakePending = true;
+    setImmediate(() => {
+      this.wakePending = false;
+      this.wakeWaiters();
+    });
+  }
+
+  /** Oldest waiter first: lease on its behalf until the jobs or the waiters run out. */
+  private wakeWaiters(): void {
+    while (this.waiters.length > 0 && !this.closed) {
+      const waiter = this.waiters[0]!;
+      const { result, durable } = this.execute({ type: 'lease', now: Date.now(), workerId: waiter.workerId });
+      const job = result.ok && result.type === 'leased' ? result.job : null;
+      if (job === null) return;
+      this.waiters.shift();
+      clearTimeout(waiter.timer);
+      void durable.then(() => waiter.deliver(job), () => {});
+    }
+  }
+  // #endregion long-poll
+
+  // #region wakeup-timer
+  /**
+   * One timer, set for the earliest moment something changes by itself (the core's `nextWakeup`: a lease
+   * expires or a backoff ends). When it fires we run a `tick` (logged only if it reclaimed something) and
+   * offer the now-available jobs to waiting workers. Rescheduled after every change.
+   */
+  private scheduleWakeup(): void {
+    if (this.wakeupTimer !== null) clearTimeout(this.wakeupTimer);
+    this.wakeupTimer = null;
+    if (this.closed) return;
+    const now = Date.now();
+    const at = nextWakeup(this.state, now);
+    if (at === null) return;
+    this.wakeupTimer = setTimeout(() => this.onWakeup(), Math.max(0, at - now) + 1);
+  }
+
+  private onWakeup(): void {
+    this.wakeupTimer = null;
+    this.execute({ type: 'tick', now: Date.now() }); // logs the tick itself if it reclaimed anything
+    this.wakeWaiters(); // a backoff may have ended even if nothing was reclaimed
+    this.scheduleWakeup();
+  }
+  // #endregion wakeup-timer
+
+  get logCounters(): { records: number; fsyncs: number } {
+    return this.log.counters;
+  }
+
+  /** Stops timers, answers every waiting worker with "nothing" and waits until the log is on disk. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.wakeupTimer !== null) clearTimeout(this.wakeupTimer);
+    for (const waiter of [...this.waiters]) this.dropWaiter(waiter, null);
+    await this.log.close();
+  }
+}
+
+/** Only commands that changed something are logged: a lease that found nothing leaves no trace. */
+function changedState(cmd: Command, result: Result): boolean {
+  if (!result.ok) return false; // refusals (stale token, unknown job...) change nothing
+  switch (result.type) {
+    case 'enqueued':
+      return result.created; // a repeated idempotency key returns the existing job
+    case 'leased':
+      return result.job !== null;
+    case 'ticked':
+      return result.reclaimed.length > 0;
+    default:
+      return cmd.type !== 'tick';
+  }
+}

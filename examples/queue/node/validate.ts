@@ -1,0 +1,110 @@
+// Checking request bodies by hand, before anything reaches the queue.
+//
+// The network delivers whatever anyone sends: truncated JSON, a number where a string belongs, a field
+// missing, megabytes of junk. The broker checks every field and answers 400 with a message that names
+// the field, so the person at the other end can fix their request. Only well-formed values become
+// commands, so nothing malformed can ever reach the log (where it would be replayed at every start-up).
+
+import { HttpError } from './http-util.ts';
+
+export const MAX_WAIT_MS = 30_000;
+const MAX_STRING = 1_000; // ids, keys and tokens are short; a 50 KB "workerId" is a mistake or an attack
+
+export interface EnqueueBody {
+  payload: unknown;
+  idempotencyKey?: string;
+}
+export interface LeaseBody {
+  workerId: string;
+  waitMs: number;
+}
+export interface TokenBody {
+  token: string;
+}
+export interface FailBody {
+  token: string;
+  error: string;
+}
+
+function bad(message: string): HttpError {
+  return new HttpError(400, 'bad-request', message);
+}
+
+/** Parses the body as JSON whatever the Content-Type says (curl -d sends form encoding by default). */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  if (text.trim() === '') throw bad('the request body is empty; expected a JSON object');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, 'bad-json', `the request body is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw bad(`the request body must be a JSON object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function requireString(body: Record<string, unknown>, field: string, maxLength = MAX_STRING): string {
+  const value = body[field];
+  if (value === undefined) throw bad(`field "${field}" is required`);
+  if (typeof value !== 'string') throw bad(`field "${field}" must be a string, got ${describe(value)}`);
+  if (value.length === 0) throw bad(`field "${field}" must not be empty`);
+  if (value.length > maxLength) throw bad(`field "${field}" is longer than ${maxLength} characters`);
+  return value;
+}
+
+export function parseEnqueue(body: Record<string, unknown>): EnqueueBody {
+  if (!('payload' in body)) throw bad('field "payload" is required (any JSON value, e.g. {"task":"resize-image"})');
+  if (body.idempotencyKey === undefined) return { payload: body.payload };
+  const idempotencyKey = requireString(body, 'idempotencyKey');
+  // The core keeps keys in a plain object, where names like "constructor" already exist (inherited from
+  // Object.prototype). Refuse those rather than confuse the core (see the report on queue.ts).
+  if (idempotencyKey in Object.prototype) {
+    throw bad(`field "idempotencyKey" must not be "${idempotencyKey}" (a reserved name)`);
+  }
+  return { payload: body.payload, idempotencyKey };
+}
+
+export function parseLease(body: Record<string, unknown>): LeaseBody {
+  const workerId = requireString(body, 'workerId');
+  const waitMs = body.waitMs ?? 0;
+  if (typeof waitMs !== 'number' || !Number.isInteger(waitMs) || waitMs < 0 || waitMs > MAX_WAIT_MS) {
+    throw bad(`field "waitMs" must be an integer from 0 to ${MAX_WAIT_MS}, got ${describe(waitMs)}`);
+  }
+  return { workerId, waitMs };
+}
+
+export function parseToken(body: Record<string, unknown>): TokenBody {
+  return { token: requireString(body, 'token') };
+}
+
+export function parseFail(body: Record<string, unknown>): FailBody {
+  return { token: requireString(body, 'token'), error: requireString(body, 'error', 10_000) };
+}
+
+const STATUSES = ['pending', 'leased', 'done', 'dead'] as const;
+export type StatusFilter = (typeof STATUSES)[number];
+export const MAX_LIST = 10_000;
+
+/** GET /jobs?status=dead&limit=100 */
+export function parseListQuery(query: URLSearchParams): { status: StatusFilter | null; limit: number } {
+  const status = query.get('status');
+  if (status !== null && !(STATUSES as readonly string[]).includes(status)) {
+    throw bad(`query "status" must be one of ${STATUSES.join(', ')}, got "${status}"`);
+  }
+  const limitText = query.get('limit') ?? '100';
+  const limit = Number(limitText);
+  if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_LIST) {
+    throw bad(`query "limit" must be an integer from 1 to ${MAX_LIST}, got "${limitText}"`);
+  }
+  return { status: status as StatusFilter | null, limit };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value).slice(0, 40)}`;
+}

@@ -1,0 +1,62 @@
+// Driving one Compose project (the learners' docker/queue/compose.yaml) from the test.
+//
+// CI here has Compose v1 (`docker-compose`); learners mostly have v2 (`docker compose`). The compose file
+// is written for both, and this wrapper uses whichever is installed (COMPOSE overrides, e.g.
+// COMPOSE="docker compose"). Every call names the file and a project name unique to this run, so a
+// learner's own `docker compose up` of the same file on the same daemon is never touched.
+
+import { existsSync } from 'node:fs';
+import { run } from './exec.ts';
+import type { RunResult } from './exec.ts';
+
+export class ComposeProject {
+  private readonly cmd: string;
+  private readonly prefix: string[];
+
+  constructor(
+    readonly file: string,
+    readonly project: string,
+    readonly env: NodeJS.ProcessEnv,
+    readonly docker: string,
+  ) {
+    const chosen = process.env.COMPOSE ?? (existsSync('/usr/bin/docker-compose') ? '/usr/bin/docker-compose' : '');
+    const words = chosen ? chosen.split(' ') : [docker, 'compose'];
+    this.cmd = words[0] ?? 'docker-compose';
+    this.prefix = words.slice(1);
+  }
+
+  get description(): string {
+    return [this.cmd, ...this.prefix].join(' ');
+  }
+
+  compose(args: string[], allowFail = false): Promise<RunResult> {
+    const full = [...this.prefix, '-f', this.file, '-p', this.project, ...args];
+    return run(this.cmd, full, { env: this.env, allowFail, timeoutMs: 300_000 });
+  }
+
+  /** The container id of a service (empty if it has none). */
+  async containerId(service: string): Promise<string> {
+    const r = await this.compose(['ps', '-q', service]);
+    return r.stdout.trim().split('\n')[0] ?? '';
+  }
+
+  /** `docker inspect` state of a service's container: running/exited and the exit code. */
+  async state(service: string): Promise<{ status: string; exitCode: number }> {
+    const id = await this.containerId(service);
+    if (!id) return { status: 'missing', exitCode: -1 };
+    const r = await this.docker_(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', id]);
+    const [status = '', code = '-1'] = r.stdout.trim().split(' ');
+    return { status, exitCode: Number(code) };
+  }
+
+  /** Run the docker CLI against the same daemon. */
+  docker_(args: string[], allowFail = false): Promise<RunResult> {
+    return run(this.docker, args, { env: this.env, allowFail, timeoutMs: 120_000 });
+  }
+
+  /** The last lines each service printed, for a failure report. */
+  async logs(lines = 25): Promise<string> {
+    const r = await this.compose(['logs', '--no-color', `--tail=${lines}`], true);
+    return r.stdout + r.stderr;
+  }
+}

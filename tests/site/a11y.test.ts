@@ -1,0 +1,91 @@
+// axe-core on every page: no serious or critical accessibility violations, in light and in dark mode.
+// Quiz pages are also checked with answers picked, so the right/wrong colours are checked for contrast too.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import axe from 'axe-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { distDir, listPages, newContext, settle, startSite, type Appearance, type Site } from './harness.ts';
+
+const pages = existsSync(join(distDir, 'index.html')) ? listPages() : [];
+
+let site: Site;
+beforeAll(async () => {
+  site = await startSite();
+});
+afterAll(async () => {
+  await site?.close();
+});
+
+interface Finding {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: string[];
+}
+
+async function seriousViolations(page: Page): Promise<Finding[]> {
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    const w = window as unknown as { axe: typeof axe };
+    const result = await w.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact ?? '',
+        help: v.help,
+        nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}${n.failureSummary ? ` — ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`),
+      }));
+  });
+}
+
+function describeFindings(where: string, findings: Finding[]): string {
+  return `${where}:\n` + findings.map((f) => `  [${f.impact}] ${f.id}: ${f.help}\n    ${f.nodes.join('\n    ')}`).join('\n');
+}
+
+async function check(path: string, appearance: Appearance, answerQuiz: boolean): Promise<void> {
+  const context = await newContext(site.browser, { appearance });
+  try {
+    const page = await context.newPage();
+    await page.goto(site.server.url + path);
+    await settle(page);
+    if (answerQuiz) {
+      // Pick every choice of the first question in turn, ending on the last, and the first of the others:
+      // both the "right" and "wrong" styles end up on screen.
+      const questions = page.locator('.quiz-question');
+      const count = await questions.count();
+      for (let q = 0; q < count; q++) {
+        const choices = questions.nth(q).locator('button.quiz-choice');
+        await choices.nth(q % (await choices.count())).click();
+      }
+    }
+    const findings = await seriousViolations(page);
+    expect(findings, describeFindings(`${path} (${appearance}${answerQuiz ? ', quiz answered' : ''})`, findings)).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}
+
+describe.each(pages)('accessibility of %s', (path) => {
+  test('light mode', () => check(path, 'light', false));
+  test('dark mode', () => check(path, 'dark', false));
+});
+
+describe('accessibility of answered quizzes', () => {
+  test.each(pages)('%s', async (path) => {
+    const context = await newContext(site.browser);
+    const hasQuiz = await (async () => {
+      try {
+        const page = await context.newPage();
+        await page.goto(site.server.url + path);
+        return (await page.locator('.quiz').count()) > 0;
+      } finally {
+        await context.close();
+      }
+    })();
+    if (!hasQuiz) return;
+    await check(path, 'light', true);
+    await check(path, 'dark', true);
+  });
+});

@@ -1,0 +1,178 @@
+// Shared set-up for the browser tests: find the built site, serve it, drive Chromium, watch for errors.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { serveStatic, type StaticServer } from './serve.ts';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+/** The built site. SITE_DIST overrides it (used to develop these tests against a scratch site). */
+export const distDir = resolve(process.env.SITE_DIST ?? join(repoRoot, '.vitepress', 'dist'));
+
+export function requireDist(): void {
+  if (!existsSync(join(distDir, 'index.html'))) {
+    throw new Error(
+      `The built site is missing: ${join(distDir, 'index.html')} does not exist.\n` +
+        'Build it first with `npm run docs:build` (`npm test` does this before `npm run test:site`).',
+    );
+  }
+}
+
+/** Every page of the built site as a clean URL path ('/', '/fundamentals/01-what-is-ds'), sorted. */
+export function listPages(dir: string = distDir): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      if (statSync(full).isDirectory()) {
+        if (name !== 'assets') walk(full);
+      } else if (name.endsWith('.html') && !(d === dir && name === '404.html')) {
+        const rel = relative(dir, full).split(sep).join('/').replace(/\.html$/, '');
+        out.push(rel === 'index' ? '/' : '/' + rel.replace(/(^|\/)index$/, '/'));
+      }
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+}
+
+export interface Site {
+  server: StaticServer;
+  browser: Browser;
+  pages: string[];
+  close(): Promise<void>;
+}
+
+/** Serve dist and start Chromium. Call close() in afterAll: it stops both even if one fails. */
+export async function startSite(): Promise<Site> {
+  requireDist();
+  const server = await serveStatic(distDir);
+  let browser: Browser;
+  try {
+    browser = await launchBrowser();
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  return {
+    server,
+    browser,
+    pages: listPages(),
+    async close() {
+      await browser.close().catch(() => undefined);
+      await server.close();
+    },
+  };
+}
+
+export type Appearance = 'light' | 'dark';
+
+/**
+ * A fresh context (so nothing is cached between pages) with the VitePress appearance preset in localStorage.
+ * VitePress reads 'vitepress-theme-appearance' before the first paint ('auto' would follow the OS).
+ */
+export async function newContext(
+  browser: Browser,
+  opts: { appearance?: Appearance; viewport?: { width: number; height: number } } = {},
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1280, height: 900 },
+    colorScheme: 'light',
+  });
+  const appearance = opts.appearance ?? 'light';
+  await context.addInitScript((value: string) => {
+    try {
+      if (!localStorage.getItem('vitepress-theme-appearance')) localStorage.setItem('vitepress-theme-appearance', value);
+    } catch {
+      /* about:blank has no storage */
+    }
+  }, appearance);
+  return context;
+}
+
+/** Everything that went wrong on a page: console errors, uncaught exceptions, failed or 4xx/5xx requests. */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') {
+      const where = msg.location().url;
+      problems.push(`console error: ${msg.text()}${where ? ` (at ${where})` : ''}`);
+    }
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => {
+    problems.push(`request failed: ${req.url()} (${req.failure()?.errorText ?? 'unknown'})`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  return problems;
+}
+
+/** Wait until every Mermaid diagram on the page has finished (drawn or failed) and the network is quiet. */
+export async function settle(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle', { timeout: 60_000 });
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-mermaid-state="loading"]').length === 0,
+    undefined,
+    { timeout: 90_000, polling: 200 },
+  );
+  await page.waitForLoadState('networkidle', { timeout: 60_000 });
+}
+
+export interface DiagramInfo {
+  state: string | null;
+  theme: string | null;
+  hasSvg: boolean;
+  role: string | null;
+  label: string | null;
+  error: string | null;
+  svgHash: string;
+}
+
+/** What each Mermaid diagram on the page shows right now. */
+export function diagrams(page: Page): Promise<DiagramInfo[]> {
+  return page.$$eval('.mermaid-diagram', (els) =>
+    els.map((el) => {
+      const svg = el.querySelector('.mermaid-svg svg');
+      const markup = svg?.outerHTML ?? '';
+      // A cheap fingerprint of the SVG (its colours change with the theme).
+      let h = 0;
+      for (let i = 0; i < markup.length; i++) h = (h * 31 + markup.charCodeAt(i)) | 0;
+      return {
+        state: el.getAttribute('data-mermaid-state'),
+        theme: el.getAttribute('data-mermaid-theme'),
+        hasSvg: svg !== null,
+        role: svg?.getAttribute('role') ?? null,
+        label: svg?.getAttribute('aria-label') ?? null,
+        error: el.querySelector('.mermaid-error')?.textContent?.trim() ?? null,
+        svgHash: `${markup.length}:${h}`,
+      };
+    }),
+  );
+}
+
+/** Turn a list of per-page failures into one readable assertion message. */
+export function report(failures: Record<string, string[]>): string {
+  return Object.entries(failures)
+    .filter(([, msgs]) => msgs.length > 0)
+    .map(([page, msgs]) => `${page}:\n  - ${msgs.join('\n  - ')}`)
+    .join('\n');
+}

@@ -1,0 +1,119 @@
+// docker/queue/compose.yaml and `npm run example:queue` must describe the same system.
+//
+// The runner reads examples/queue/node/topology.ts; the compose file is written by hand. Without this test
+// they drift: someone adds a worker or changes WORK_MS in one place, and the page that says "same thing,
+// now in containers" quietly stops being true. The differences a container setup needs are listed below,
+// explicitly; everything else must match, key for key and value for value.
+
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { topology, BROKER_PORT } from '../../examples/queue/node/topology.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const COMPOSE_PATH = join(REPO, 'docker/queue/compose.yaml');
+
+/**
+ * The only legitimate differences between compose and the runner, each with its reason.
+ * BROKER_URL: in compose every process is its own container and finds the broker by service name.
+ * DATA_DIR:   the broker's log goes to the named volume mounted at /data (the runner uses the default dir).
+ * HOST:       a container must listen on all interfaces to be reachable from the others (stated, not
+ *             left to the broker's default, so a safer default for local runs cannot break compose).
+ */
+const COMPOSE_BROKER_URL = `http://broker:${BROKER_PORT}`;
+const DIFFERENT_VALUE: Record<string, string> = { BROKER_URL: COMPOSE_BROKER_URL };
+const COMPOSE_ONLY: Record<string, Record<string, string>> = { broker: { DATA_DIR: '/data', HOST: '0.0.0.0' } };
+
+interface Service {
+  build?: { context?: string; dockerfile?: string };
+  image?: string;
+  command?: string[] | string;
+  environment?: Record<string, string | number | boolean> | string[];
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition?: string }> | string[];
+  healthcheck?: { test?: string[] };
+}
+
+/** Compose's interpolation with an empty shell environment: `${X:-d}` and `${X-d}` give d, `${X}` gives "". */
+function interpolate(value: string): string {
+  return value
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_m, _name: string, fallback?: string) => fallback ?? '')
+    .replace(/\$\$/g, '$');
+}
+
+function envOf(service: Service): Record<string, string> {
+  const env = service.environment ?? {};
+  const pairs = Array.isArray(env)
+    ? env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const)
+    : Object.entries(env).map(([k, v]) => [k, String(v)] as const);
+  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v)]));
+}
+
+const compose = parse(readFileSync(COMPOSE_PATH, 'utf8')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const services = compose.services;
+
+describe('docker/queue/compose.yaml matches the runner topology (examples/queue/node/topology.ts)', () => {
+  it('has the same set of processes', () => {
+    expect(Object.keys(services).sort()).toEqual(topology.map((p) => p.name).sort());
+  });
+
+  it('uses no `version:` key (Compose Specification, read by docker compose v2 and docker-compose 1.29)', () => {
+    expect(Object.keys(compose)).not.toContain('version');
+  });
+
+  for (const proc of topology) {
+    describe(proc.name, () => {
+      const service = (): Service => {
+        const s = services[proc.name];
+        if (s === undefined) throw new Error(`compose has no service ${proc.name}`);
+        return s;
+      };
+
+      it('runs the same script the same way', () => {
+        expect(service().command).toEqual(['node', '--import', 'tsx', proc.script]);
+        expect(existsSync(join(REPO, proc.script))).toBe(true);
+      });
+
+      it('has the same environment, apart from the listed container differences', () => {
+        const expected: Record<string, string> = { ...proc.env, ...(COMPOSE_ONLY[proc.name] ?? {}) };
+        for (const [key, value] of Object.entries(DIFFERENT_VALUE)) if (key in expected) expected[key] = value;
+        expect(envOf(service())).toEqual(expected);
+      });
+
+      it('builds docker/Dockerfile from the repo root and tags it ds-course/queue:local', () => {
+        const s = service();
+        expect(s.image).toBe('ds-course/queue:local');
+        expect(s.build?.dockerfile).toBe('docker/Dockerfile');
+        const context = resolve(dirname(COMPOSE_PATH), s.build?.context ?? '.');
+        expect(context).toBe(REPO);
+        expect(existsSync(join(context, s.build?.dockerfile ?? ''))).toBe(true);
+      });
+
+      if (proc.role !== 'broker') {
+        it('waits for a healthy broker before starting', () => {
+          expect(service().depends_on).toEqual({ broker: { condition: 'service_healthy' } });
+        });
+      }
+    });
+  }
+
+  it('publishes the broker on the runner port and keeps its log in the queue-data volume', () => {
+    const broker = services.broker;
+    const brokerEnv = envOf(broker ?? {});
+    expect(brokerEnv.PORT).toBe(String(BROKER_PORT));
+    expect((broker?.ports ?? []).map(interpolate)).toEqual([`${BROKER_PORT}:${brokerEnv.PORT}`]);
+    expect(broker?.volumes).toEqual([`queue-data:${brokerEnv.DATA_DIR}`]);
+    expect(Object.keys(compose.volumes ?? {})).toEqual(['queue-data']);
+    expect(broker?.healthcheck?.test?.join(' ')).toContain(`http://localhost:${brokerEnv.PORT}/health`);
+  });
+
+  it('interpolates like Compose does', () => {
+    expect(interpolate('${JOBS:-60}')).toBe('60');
+    expect(interpolate('${JOBS-7}')).toBe('7');
+    expect(interpolate('${UNSET}')).toBe('');
+    expect(interpolate('a$$b')).toBe('a$b');
+  });
+});
