@@ -41,7 +41,7 @@ export function instructions(text: string): Instruction[] {
     if (pending === '' && (line === '' || line.startsWith('#'))) return;
     if (pending === '') startLine = i + 1;
     if (line.endsWith('\\')) {
-      pending += line.slice(0, -1) + ' ';
+      pending += line.slice(0, -1).trimEnd() + ' ';
       return;
     }
     const full = (pending + line).trim();
