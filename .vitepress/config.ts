@@ -12,6 +12,14 @@ export default defineConfig({
   lang: 'en-US',
   cleanUrls: true,
   lastUpdated: false,
+  // VitePress prefetches the JS of every page linked from the viewport (the whole sidebar): ~500 KB on each
+  // visit, mostly highlighted code of pages the learner may never open. On a phone that is a poor trade; a
+  // page's JS is fetched when the learner clicks through instead. (tests/site/pages.test.ts counts all JS.)
+  router: { prefetchLinks: false },
+  vite: {
+    // mermaid (and the diagram types it loads) are big chunks, but they load only on pages with diagrams.
+    build: { chunkSizeWarningLimit: 1000 },
+  },
   // Dead internal links must fail the build: a learner should never click into a 404.
   ignoreDeadLinks: false,
   // `appearance: true` (the default): light by default, follows the OS preference, with a toggle.

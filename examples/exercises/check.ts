@@ -3,7 +3,8 @@
 //   npm run check                                   lists the exercises
 //   npm run check -- <exercise>                     grades your file (the exercise's learnerFile)
 //   npm run check -- <exercise> --solution          grades the reference solution (solution.ts)
-//   npm run check -- <exercise> --file <path>       grades any file that exports the same names
+//   npm run check -- <exercise> --file <path>       grades any file that exports the same names (a relative
+//                                                   path is taken from the directory you ran npm in)
 //
 // <exercise> is a folder name such as 02-lease-expiry (its number, 02, or its name, lease-expiry, work too).
 // Exit code: 0 when every check passes, 1 when any fails, 2 for a usage error (unknown exercise, bad flag).
@@ -256,7 +257,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const target =
-    mode === 'solution' ? join(found.dir, 'solution.ts') : mode === 'file' ? resolve(file!) : join(found.dir, exercise.learnerFile);
+    mode === 'solution' ? join(found.dir, 'solution.ts') : mode === 'file' ? resolve(process.env.INIT_CWD ?? process.cwd(), file!) : join(found.dir, exercise.learnerFile);
   if (!existsSync(target)) await usageError(`No such file: ${show(target)}`);
 
   console.log(`${bold(`Exercise ${found.name}:`)} ${exercise.title}`);

@@ -35,7 +35,7 @@ function check(args: string[], env: Record<string, string> = {}): Promise<Run> {
     proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     // Never leave a checker behind, whatever happens to the test.
-    const guard = setTimeout(() => proc.kill('SIGKILL'), 150_000);
+    const guard = setTimeout(() => proc.kill('SIGTERM'), 150_000); // the checker kills its child on SIGTERM
     proc.on('error', fail);
     proc.on('close', (code) => {
       clearTimeout(guard);

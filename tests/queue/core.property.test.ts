@@ -198,8 +198,8 @@ function run(input: Step[], probe = false): { records: Executed[]; commands: Com
     const liveTokenCounts = new Map<string, number>();
     for (const h of probe ? allLeases : []) {
       if (state.jobs[h.jobId]?.status !== 'leased') continue;
-      const probe = structuredClone(state);
-      if (apply(probe, { type: 'heartbeat', now, jobId: h.jobId, token: h.token }).ok) {
+      const copy = structuredClone(state); // probe a copy: an accepted heartbeat changes the state
+      if (apply(copy, { type: 'heartbeat', now, jobId: h.jobId, token: h.token }).ok) {
         liveTokenCounts.set(h.jobId, (liveTokenCounts.get(h.jobId) ?? 0) + 1);
       }
     }

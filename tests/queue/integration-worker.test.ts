@@ -2,6 +2,8 @@
 //   kill -9 mid-job: nobody acks, the lease runs out, the broker hands the job to another worker.
 //   SIGTERM: the worker finishes its job within the grace period, or gives it back, and exits 0.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir, stopAll, waitFor } from '../helpers/processes.ts';
 import { duplicates, startBroker, startWorker } from '../helpers/queue.ts';
@@ -71,5 +73,24 @@ describe('a worker stopped with SIGTERM', () => {
     // Had the broker kept the dead worker's long-poll, this job would be leased to nobody at all.
     const { job } = await broker.client.enqueue({ n: 1 });
     expect(await broker.client.getJob(job.id)).toMatchObject({ status: 'pending', attempts: 0 });
+  });
+});
+
+describe('idle workers', () => {
+  it('wait in a long-poll that writes nothing to the log, and get a new job as soon as it is enqueued', async () => {
+    const dataDir = makeTempDir();
+    const broker = await startBroker(dataDir);
+    const workers = ['a', 'b'].map((id) => startWorker(broker.url, id));
+    for (const w of workers) await w.waitForLine(/polling/);
+    await new Promise((r) => setTimeout(r, 1_000)); // both parked in a long-poll
+    // A lease that found nothing changed nothing, so it was not logged (no fsync per idle poll).
+    expect(fs.statSync(path.join(dataDir, 'queue.log')).size).toBe(0);
+
+    const { job } = await broker.client.enqueue({ task: 'wake-up' });
+    // Delivered to a parked worker well before its 5 s long-poll would have ended on its own.
+    await waitFor('a worker to finish the job', () => workers.some((w) => w.lines.includes(`done ${job.id} (attempt 1)`)), 4_000, 20);
+    const log = fs.readFileSync(path.join(dataDir, 'queue.log'), 'utf8').trim().split('\n');
+    expect(log.map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['enqueue', 'lease', 'ack']);
+    for (const w of workers) expect(w.lines.filter((l) => l.includes('lease failed'))).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command, Result } from '../core/queue.ts';
 import { stats } from '../core/queue.ts';
-import { DurableQueue } from './durable-queue.ts';
+import { DurableQueue, QueueClosedError } from './durable-queue.ts';
 import { envInt, envString } from './env.ts';
 import { HttpError, readBody, sendError, sendJson } from './http-util.ts';
 import { parseEnqueue, parseFail, parseJsonObject, parseLease, parseListQuery, parseToken } from './validate.ts';
@@ -159,6 +159,7 @@ export function createBrokerServer(queue: DurableQueue): http.Server {
       throw new HttpError(404, 'not-found', `no route ${req.method} ${url.pathname}; see GET /health, /stats, /jobs`);
     } catch (err) {
       if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
+      if (err instanceof QueueClosedError) return sendError(res, 503, 'shutting-down', 'the broker is stopping; retry in a moment');
       console.error('internal error:', err);
       sendError(res, 500, 'internal', 'the broker hit an unexpected error; it has been logged');
     }

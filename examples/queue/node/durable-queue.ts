@@ -18,6 +18,13 @@ import {
 } from '../core/queue.ts';
 import { CommandLog, replayLog } from './log.ts';
 
+/** Thrown by `execute` once `close()` has begun: nothing may be applied that can no longer be logged. */
+export class QueueClosedError extends Error {
+  constructor() {
+    super('the queue is shutting down');
+  }
+}
+
 interface Waiter {
   workerId: string;
   deliver: (job: Job | null) => void;
@@ -67,6 +74,7 @@ export class DurableQueue {
    * is on disk no later than the record of that reply. What we must never do is reply before the fsync.
    */
   execute(cmd: Command): { result: Result; durable: Promise<void> } {
+    if (this.closed) throw new QueueClosedError();
     const appends: Promise<void>[] = [];
     // Time passes first. The core would reclaim expired leases inside any command anyway; doing it as an
     // explicit `tick` lets us log it, so a reclaim done by a command we do not log is not lost on replay.
@@ -102,9 +110,10 @@ export class DurableQueue {
    * a hundred waiting workers does nothing at all. Returns `cancel` for when the client hangs up.
    */
   leaseOrWait(workerId: string, waitMs: number, deliver: (job: Job | null) => void): () => void {
+    if (this.closed) throw new QueueClosedError();
     const { result, durable } = this.execute({ type: 'lease', now: Date.now(), workerId });
     const job = result.ok && result.type === 'leased' ? result.job : null;
-    if (job !== null || waitMs === 0 || this.closed) {
+    if (job !== null || waitMs === 0) {
       void durable.then(() => deliver(job), () => {});
       return () => {};
     }
