@@ -11,6 +11,7 @@ afterAll(stopAll);
 it('runs 1,000 jobs through broker + 2 producers + 4 workers: all done, none dead, lost or duplicated', async () => {
   const broker = await startBroker(makeTempDir());
   const workers = [1, 2, 3, 4].map((n) => startWorker(broker.url, `worker-${n}`, { WORK_MS: '2' }));
+  for (const w of workers) await w.waitForLine(/polling/); // all waiting before the first job arrives
   // Two producers of 500 jobs each, so the run is not limited by one producer's request-reply round trips.
   const producers = ['a', 'b'].map((id) => startProducer(broker.url, JOBS / 2, { PRODUCER_ID: id }));
 

@@ -24,7 +24,7 @@ import type { Command, Result } from '../core/queue.ts';
 import { stats } from '../core/queue.ts';
 import { DurableQueue, QueueClosedError } from './durable-queue.ts';
 import { envInt, envString } from './env.ts';
-import { HttpError, readBody, sendError, sendJson } from './http-util.ts';
+import { HttpError, readBody, sendError, sendJson, sendJsonText } from './http-util.ts';
 import { parseEnqueue, parseFail, parseJsonObject, parseLease, parseListQuery, parseToken } from './validate.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, id: string, url: URL) => Promise<void>;
@@ -43,11 +43,18 @@ export function createBrokerServer(queue: DurableQueue): http.Server {
   }
   // #endregion request-path
 
+  /** A read is answered once what it shows is on disk (the body is serialised now, sent after). */
+  async function answerRead(res: http.ServerResponse, body: unknown): Promise<void> {
+    const text = JSON.stringify(body); // a snapshot: the state may move on while we wait
+    await queue.synced();
+    sendJsonText(res, 200, text);
+  }
+
   const bodyOf = async (req: http.IncomingMessage) => parseJsonObject(await readBody(req));
 
   const routes: Route[] = [
     { pattern: /^\/health$/, methods: { GET: async (_q, res) => sendJson(res, 200, { ok: true }) } },
-    { pattern: /^\/stats$/, methods: { GET: async (_q, res) => sendJson(res, 200, stats(queue.state)) } },
+    { pattern: /^\/stats$/, methods: { GET: async (_q, res) => answerRead(res, stats(queue.state)) } },
     {
       pattern: /^\/jobs$/,
       methods: {
@@ -55,7 +62,7 @@ export function createBrokerServer(queue: DurableQueue): http.Server {
           const { status, limit } = parseListQuery(url.searchParams);
           const all = Object.values(queue.state.jobs);
           const jobs = (status === null ? all : all.filter((j) => j.status === status)).slice(0, limit);
-          sendJson(res, 200, { jobs });
+          await answerRead(res, { jobs });
         },
         POST: async (req, res) => {
           const body = parseEnqueue(await bodyOf(req));
@@ -92,7 +99,7 @@ export function createBrokerServer(queue: DurableQueue): http.Server {
     },
     {
       pattern: /^\/jobs\/([^/]+)$/,
-      methods: { GET: async (_q, res, id) => sendJson(res, 200, { job: knownJob(id) }) },
+      methods: { GET: async (_q, res, id) => answerRead(res, { job: knownJob(id) }) },
     },
     {
       pattern: /^\/jobs\/([^/]+)\/heartbeat$/,

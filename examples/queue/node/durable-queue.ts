@@ -72,6 +72,8 @@ export class DurableQueue {
    * Applying before the fsync is safe because the log keeps the order of `execute` calls: anything a
    * later reply depends on (the job a lease hands out was enqueued earlier) sits earlier in the log and
    * is on disk no later than the record of that reply. What we must never do is reply before the fsync.
+   * A command that changed nothing (a refusal, an empty lease) still waits for the records before it:
+   * its answer ("job-3 is done, not leased") may describe a change whose fsync is still running.
    */
   execute(cmd: Command): { result: Result; durable: Promise<void> } {
     if (this.closed) throw new QueueClosedError();
@@ -91,7 +93,8 @@ export class DurableQueue {
       if (cmd.type === 'enqueue' || cmd.type === 'fail' || cmd.type === 'redrive') this.wakeSoon();
     }
     if (appends.length > 0) this.scheduleWakeup();
-    return { result, durable: Promise.all(appends).then(() => undefined) };
+    const durable = appends.length > 0 ? Promise.all(appends).then(() => undefined) : this.log.synced();
+    return { result, durable };
   }
   // #endregion execute
 
@@ -177,6 +180,14 @@ export class DurableQueue {
     this.scheduleWakeup();
   }
   // #endregion wakeup-timer
+
+  /**
+   * For reads (GET /stats, /jobs): resolves once everything applied so far is on disk, so not even a read
+   * reports a change that a crash could still undo.
+   */
+  synced(): Promise<void> {
+    return this.log.synced();
+  }
 
   get logCounters(): { records: number; fsyncs: number } {
     return this.log.counters;

@@ -56,7 +56,12 @@ export function sendJson(res: http.ServerResponse, status: number, body?: unknow
     res.writeHead(status).end();
     return;
   }
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+/** Sends JSON that was serialised earlier (a snapshot taken before waiting for something). */
+export function sendJsonText(res: http.ServerResponse, status: number, text: string): void {
+  if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

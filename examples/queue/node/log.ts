@@ -27,6 +27,7 @@ export class CommandLog {
   private pending: PendingAppend[] = []; // appended while a flush was in flight: they form the next batch
   private flushing: Promise<void> | null = null;
   private failed: Error | null = null;
+  private last: Promise<void> = Promise.resolve(); // the newest record's fsync; earlier ones finish first
   /** Statistics, so the broker can print how well batching works. */
   readonly counters = { records: 0, fsyncs: 0 };
 
@@ -54,10 +55,17 @@ export class CommandLog {
    */
   append(command: Command): Promise<void> {
     if (this.failed !== null) return Promise.reject(this.failed);
-    return new Promise<void>((resolve, reject) => {
+    const written = new Promise<void>((resolve, reject) => {
       this.pending.push({ line: JSON.stringify(command) + '\n', resolve, reject });
       if (this.flushing === null) this.flushing = this.flushLoop();
     });
+    this.last = written.catch(() => {});
+    return written;
+  }
+
+  /** Resolves once every record appended so far is on disk (records are confirmed in order). */
+  synced(): Promise<void> {
+    return this.last;
   }
 
   private async flushLoop(): Promise<void> {

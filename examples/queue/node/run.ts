@@ -25,7 +25,8 @@ import { topology, type ProcessSpec } from './topology.ts';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const dataDir = path.resolve(process.env.DATA_DIR || path.join(repoRoot, 'examples', 'queue', '.data'));
 const port = process.env.PORT || topology.find((p) => p.role === 'broker')!.env.PORT!;
-const brokerUrl = `http://localhost:${port}`;
+// 127.0.0.1 rather than localhost: the broker listens on IPv4, and "localhost" may resolve to ::1 first.
+const brokerUrl = `http://127.0.0.1:${port}`;
 const OVERRIDABLE = ['JOBS', 'RATE', 'WORK_MS', 'FAIL_RATE', 'VISIBILITY_TIMEOUT_MS', 'MAX_ATTEMPTS'];
 const STOP_GRACE_MS = 8_000; // workers get GRACE_MS (5 s) to finish a job; then we stop waiting
 
