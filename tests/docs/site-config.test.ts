@@ -4,6 +4,7 @@ import { compileTemplate } from 'vue/compiler-sfc';
 import { createMarkdownRenderer } from 'vitepress';
 import config from '../../.vitepress/config.ts';
 import { mermaidFence } from '../../.vitepress/mermaid-fence.ts';
+import { diagramLabel } from '../../.vitepress/theme/mermaid-runner.ts';
 import { docsDir } from './markdown.ts';
 
 test('dead links fail the build, pages come from docs/, URLs are clean, search is local', () => {
@@ -35,5 +36,15 @@ describe('```mermaid fences', () => {
     // The page is compiled as a Vue template: it must compile without errors.
     const compiled = compileTemplate({ source: `<div>${html}</div>`, filename: 'page.md', id: 'test' });
     expect(compiled.errors).toEqual([]);
+  });
+});
+
+describe('diagram accessible names', () => {
+  test('use the kind of diagram and its title when it has one', () => {
+    expect(diagramLabel('---\ntitle: Producer to worker\n---\nflowchart LR\n  A --> B')).toBe('Flowchart: Producer to worker');
+    expect(diagramLabel('sequenceDiagram\n  accTitle: Lease then ack\n  A->>B: x')).toBe('Sequence diagram: Lease then ack');
+    expect(diagramLabel('%% Job states\nstateDiagram-v2\n  [*] --> A')).toBe('State diagram: Job states');
+    expect(diagramLabel('flowchart TD\n  A --> B')).toBe('Flowchart');
+    expect(diagramLabel('%%{init: {"theme": "dark"}}%%\nsomethingNew\n  x')).toBe('Diagram');
   });
 });

@@ -75,6 +75,12 @@ describe('malformed and ill-typed bodies get 400 with a message naming the field
   ])('%s %s %s -> 400 %s', async (method, path, body, code, message) => {
     expect(expectError(await send(method, path, body), 400, code)).toMatch(message);
   });
+
+  it('POST /jobs with a payload nested 20,000 deep -> 400 (it once killed the broker when written to the log)', async () => {
+    const deep = `{"payload":${'['.repeat(20_000)}${']'.repeat(20_000)}}`; // 40 KB: under the size limit
+    expect(expectError(await send('POST', '/jobs', deep), 400, 'bad-request')).toMatch(/"payload" is nested/);
+    expect(await broker.client.health()).toBe(true);
+  });
 });
 
 describe('unknown ids, routes and methods', () => {

@@ -1,5 +1,5 @@
 // Shared set-up for the browser tests: find the built site, serve it, drive Chromium, watch for errors.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -35,6 +35,19 @@ export function listPages(dir: string = distDir): string[] {
   walk(dir);
   return out.sort();
 }
+
+/** The built pages whose HTML matches re (e.g. the server-rendered placeholder of a component); [] if not built. */
+export function pagesWhoseHtmlMatches(re: RegExp): string[] {
+  if (!existsSync(join(distDir, 'index.html'))) return [];
+  return listPages().filter((p) => {
+    const file = p === '/' ? 'index.html' : p.endsWith('/') ? `${p.slice(1)}index.html` : `${p.slice(1)}.html`;
+    return re.test(readFileSync(join(distDir, file), 'utf8'));
+  });
+}
+
+/** Server-rendered markers of the two course components (see .vitepress/theme/components). */
+export const HAS_DIAGRAM = /class="mermaid-diagram"/;
+export const HAS_QUIZ = /class="quiz"/;
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',

@@ -1,17 +1,9 @@
 // Every ```mermaid block on every page becomes an SVG, in light and in dark mode, and follows the toggle.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { diagrams, distDir, listPages, newContext, report, settle, startSite, watchProblems, type DiagramInfo, type Site } from './harness.ts';
+import { diagrams, HAS_DIAGRAM, newContext, pagesWhoseHtmlMatches, report, settle, startSite, watchProblems, type DiagramInfo, type Site } from './harness.ts';
 
-/** Pages whose server-rendered HTML holds a diagram placeholder (Mermaid.vue renders <figure class="mermaid-diagram">). */
-const pagesWithDiagrams = existsSync(join(distDir, 'index.html'))
-  ? listPages().filter((p) => {
-      const file = p === '/' ? 'index.html' : p.endsWith('/') ? `${p.slice(1)}index.html` : `${p.slice(1)}.html`;
-      return readFileSync(join(distDir, file), 'utf8').includes('mermaid-diagram');
-    })
-  : [];
+const pagesWithDiagrams = pagesWhoseHtmlMatches(HAS_DIAGRAM);
 
 let site: Site;
 beforeAll(async () => {

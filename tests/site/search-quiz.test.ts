@@ -1,16 +1,10 @@
 // Local search finds Session 2, and quizzes answer back with an explanation.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { distDir, listPages, newContext, report, settle, startSite, watchProblems, type Site } from './harness.ts';
+import { HAS_QUIZ, newContext, pagesWhoseHtmlMatches, report, settle, startSite, watchProblems, type Site } from './harness.ts';
 
 const SESSION_2 = '/fundamentals/02-queue-system';
 
-const built = existsSync(join(distDir, 'index.html'));
-const htmlOf = (p: string): string =>
-  readFileSync(join(distDir, p === '/' ? 'index.html' : p.endsWith('/') ? `${p.slice(1)}index.html` : `${p.slice(1)}.html`), 'utf8');
-/** Pages whose server-rendered HTML holds a quiz (Quiz.vue renders <section class="quiz">). */
-const pagesWithQuiz = built ? listPages().filter((p) => /class="quiz"/.test(htmlOf(p))) : [];
+const pagesWithQuiz = pagesWhoseHtmlMatches(HAS_QUIZ);
 
 let site: Site;
 beforeAll(async () => {

@@ -110,15 +110,17 @@ export function createBrokerServer(queue: DurableQueue): http.Server {
         },
       },
     },
+    // #region ack-route
     {
       pattern: /^\/jobs\/([^/]+)\/ack$/,
       methods: {
         POST: async (req, res, id) => {
-          const { token } = parseToken(await bodyOf(req));
-          await command(res, { type: 'ack', now: Date.now(), jobId: knownJob(id).id, token });
+          const { token } = parseToken(await bodyOf(req)); // 400 unless {"token": "<string>"}
+          await command(res, { type: 'ack', now: Date.now(), jobId: knownJob(id).id, token }); // 404 if unknown
         },
       },
     },
+    // #endregion ack-route
     {
       pattern: /^\/jobs\/([^/]+)\/fail$/,
       methods: {

@@ -56,6 +56,9 @@ function requireString(body: Record<string, unknown>, field: string, maxLength =
 
 export function parseEnqueue(body: Record<string, unknown>): EnqueueBody {
   if (!('payload' in body)) throw bad('field "payload" is required (any JSON value, e.g. {"task":"resize-image"})');
+  // 64 KiB of "[[[[..." parses fine but is nested 30,000 deep, and turning it back into JSON for the log
+  // would overflow the stack. Found by trying it; refused here, before it reaches the queue.
+  if (depthOf(body.payload) > MAX_DEPTH) throw bad(`field "payload" is nested more than ${MAX_DEPTH} levels deep`);
   if (body.idempotencyKey === undefined) return { payload: body.payload };
   const idempotencyKey = requireString(body, 'idempotencyKey');
   // The core keeps keys in a plain object, where names like "constructor" already exist (inherited from
@@ -99,6 +102,22 @@ export function parseListQuery(query: URLSearchParams): { status: StatusFilter |
     throw bad(`query "limit" must be an integer from 1 to ${MAX_LIST}, got "${limitText}"`);
   }
   return { status: status as StatusFilter | null, limit };
+}
+
+export const MAX_DEPTH = 64;
+
+/** How deeply arrays/objects nest, counted without recursion (so it cannot overflow the stack itself). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 function describe(value: unknown): string {

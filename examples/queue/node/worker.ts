@@ -144,7 +144,9 @@ function describe(err: unknown): string {
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  polling?.abort(); // the broker drops our long-poll when we hang up, so no job is leased to us now
+  // Hang up the long-poll: the broker drops a waiter whose connection closed. (If a job was leased to us
+  // in that very instant, its reply is lost; the lease simply expires and the job goes to someone else.)
+  polling?.abort();
   const work = current;
   if (work === null) {
     say(`${signal}: idle, exiting`);
