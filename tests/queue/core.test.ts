@@ -305,6 +305,29 @@ describe('idempotent enqueue', () => {
   });
 });
 
+describe('ids and keys that Object.prototype already "has"', () => {
+  it('keys named constructor, __proto__ and toString create a job once and then deduplicate', () => {
+    const q = createQueue(config);
+    for (const key of ['constructor', '__proto__', 'toString']) {
+      const first = ok(q, { type: 'enqueue', now: 0, payload: key, idempotencyKey: key }, 'enqueued');
+      expect(first.created).toBe(true);
+      expect(first.job.idempotencyKey).toBe(key);
+      const again = ok(q, { type: 'enqueue', now: 1, payload: 'again', idempotencyKey: key }, 'enqueued');
+      expect(again).toMatchObject({ created: false, job: { id: first.job.id, payload: key } });
+    }
+    expect(stats(q).total).toBe(3);
+    expect(Object.keys(q.byKey).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+  });
+
+  it('a job id that names an inherited property is an unknown job, not a crash', () => {
+    const q = createQueue(config);
+    for (const jobId of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(apply(q, { type: 'ack', now: 0, jobId, token: 'x' })).toMatchObject({ ok: false, error: 'unknown-job' });
+      expect(apply(q, { type: 'redrive', now: 0, jobId })).toMatchObject({ ok: false, error: 'unknown-job' });
+    }
+  });
+});
+
 describe('stats and nextWakeup', () => {
   it('stats counts jobs by status', () => {
     const q = createQueue({ ...config, maxAttempts: 1 });

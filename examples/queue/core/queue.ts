@@ -109,16 +109,16 @@ function enqueue(state: QueueState, now: number, payload: unknown, key?: string)
   // Idempotent enqueue: a producer that retries after a lost reply sends the same key again,
   // and gets the job it already created instead of a second copy.
   if (key !== undefined) {
-    const existing = state.byKey[key];
+    const existing = own(state.byKey, key);
     if (existing !== undefined) return { ok: true, type: 'enqueued', job: state.jobs[existing]!, created: false };
   }
   const id = `job-${state.nextId++}`;
   const job: Job = { id, payload, status: 'pending', attempts: 0, leaseCount: 0, availableAt: now, enqueuedAt: now };
   if (key !== undefined) {
     job.idempotencyKey = key;
-    state.byKey[key] = id;
+    put(state.byKey, key, id);
   }
-  state.jobs[id] = job;
+  put(state.jobs, id, job);
   state.waiting.push(id);
   return { ok: true, type: 'enqueued', job, created: true };
 }
@@ -146,7 +146,7 @@ function lease(state: QueueState, now: number, workerId: string): Result {
 // #region check-lease
 /** A heartbeat, ack or fail is accepted only from the worker that holds the current, unexpired lease. */
 function checkLease(state: QueueState, now: number, jobId: string, token: string): Job | Result {
-  const job = state.jobs[jobId];
+  const job = own(state.jobs, jobId);
   if (job === undefined) return refuse('unknown-job', `no job with id ${jobId}`);
   if (job.status !== 'leased' || job.lease === undefined) {
     return refuse('not-leased', `job ${jobId} is ${job.status}, not leased`);
@@ -234,7 +234,7 @@ export function reclaimExpired(state: QueueState, now: number): string[] {
 // #endregion reclaim-expired
 
 function redrive(state: QueueState, now: number, jobId: string): Result {
-  const job = state.jobs[jobId];
+  const job = own(state.jobs, jobId);
   if (job === undefined) return refuse('unknown-job', `no job with id ${jobId}`);
   if (job.status !== 'dead') return refuse('not-dead', `job ${jobId} is ${job.status}; only dead jobs can be redriven`);
   job.status = 'pending';
@@ -279,6 +279,18 @@ export function nextWakeup(state: QueueState, now: number): number | null {
 
 function removeWaiting(state: QueueState, jobId: string): void {
   state.waiting = state.waiting.filter((id) => id !== jobId);
+}
+
+/**
+ * Ids and keys come from clients, so they can be any string — including "constructor" or "__proto__",
+ * which a plain object already "has" through Object.prototype. Look up and store own properties only.
+ */
+export function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+function put<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function refuse(error: QueueError, message: string): Result {

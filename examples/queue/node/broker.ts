@@ -21,7 +21,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command, Result } from '../core/queue.ts';
-import { stats } from '../core/queue.ts';
+import { own, stats } from '../core/queue.ts';
 import { DurableQueue, QueueClosedError } from './durable-queue.ts';
 import { envInt, envString } from './env.ts';
 import { HttpError, readBody, sendError, sendJson, sendJsonText } from './http-util.ts';
@@ -139,10 +139,10 @@ export function createBrokerServer(queue: DurableQueue): http.Server {
     },
   ];
 
-  /** Looks a job up by id. Own properties only: "constructor" is not a job, whatever Object.prototype says. */
+  /** Looks a job up by id ("constructor" is not a job, whatever Object.prototype says: see `own`). */
   function knownJob(rawId: string) {
     const id = safeDecode(rawId);
-    const job = Object.hasOwn(queue.state.jobs, id) ? queue.state.jobs[id] : undefined;
+    const job = own(queue.state.jobs, id);
     if (job === undefined) throw new HttpError(404, 'unknown-job', `no job with id ${id}`);
     return job;
   }
