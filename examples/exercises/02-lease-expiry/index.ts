@@ -21,7 +21,7 @@ function queue(config: Partial<QueueConfig> = {}): QueueState {
 function must(state: QueueState, cmd: Command): Job {
   const r = apply(state, cmd);
   if (!r.ok) throw new Error(`setup: ${cmd.type} was refused (${r.message})`);
-  if (r.type === 'ticked') throw new Error('setup: unexpected tick');
+  if (r.type === 'ticked' || r.type === 'configured') throw new Error(`setup: unexpected ${r.type}`);
   if (r.job === null) throw new Error(`setup: ${cmd.type} at t=${cmd.now} found no job to lease`);
   return structuredClone(r.job);
 }

@@ -55,7 +55,8 @@ export type Command =
   | { type: 'ack'; now: number; jobId: string; token: string }
   | { type: 'fail'; now: number; jobId: string; token: string; error: string; jitter: number }
   | { type: 'tick'; now: number }
-  | { type: 'redrive'; now: number; jobId: string };
+  | { type: 'redrive'; now: number; jobId: string }
+  | { type: 'configure'; now: number; config: QueueConfig };
 
 /** What a command did. Errors are answers too: a stale ack is refused, not thrown. */
 export type Result =
@@ -66,6 +67,7 @@ export type Result =
   | { ok: true; type: 'failed'; job: Job }
   | { ok: true; type: 'ticked'; reclaimed: string[] }
   | { ok: true; type: 'redriven'; job: Job }
+  | { ok: true; type: 'configured'; config: QueueConfig }
   | { ok: false; error: QueueError; message: string };
 
 export type QueueError = 'unknown-job' | 'not-leased' | 'wrong-lease' | 'lease-expired' | 'not-dead';
@@ -101,6 +103,11 @@ export function apply(state: QueueState, cmd: Command): Result {
       return { ok: true, type: 'ticked', reclaimed };
     case 'redrive':
       return redrive(state, cmd.now, cmd.jobId);
+    case 'configure':
+      // Settings are part of the history too: a lease granted under a 10 s timeout keeps its expiry when
+      // the broker restarts with 30 s, because replay meets this command at the point it was given.
+      state.config = { ...cmd.config };
+      return { ok: true, type: 'configured', config: state.config };
   }
 }
 

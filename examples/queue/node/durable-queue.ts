@@ -51,7 +51,9 @@ export class DurableQueue {
     print: (line: string) => void;
     onFatal: (err: Error) => void;
   }): Promise<DurableQueue> {
-    const state = createQueue(options.config);
+    // Replay starts from the defaults; the log's own `configure` records bring back the settings that
+    // were in force when each command was applied (a lease keeps the timeout it was granted with).
+    const state = createQueue();
     const report = replayLog(options.logPath, state, options.print);
     const s = stats(state);
     options.print(
@@ -59,6 +61,11 @@ export class DurableQueue {
         `${s.total} jobs (${s.pending} pending, ${s.leased} leased, ${s.done} done, ${s.dead} dead)`,
     );
     const queue = new DurableQueue(state, await CommandLog.open(options.logPath), options.onFatal);
+    // Settings from the environment apply from now on, and are logged like any other change.
+    const wanted: QueueConfig = { ...state.config, ...options.config };
+    if (JSON.stringify(wanted) !== JSON.stringify(state.config)) {
+      await queue.execute({ type: 'configure', now: Date.now(), config: wanted }).durable;
+    }
     queue.scheduleWakeup(); // leases that were live at the crash still expire, on the broker's clock
     return queue;
   }
