@@ -84,6 +84,7 @@ export function createQueue(config: Partial<QueueConfig> = {}): QueueState {
   return { config: { ...defaultConfig, ...config }, jobs: {}, waiting: [], byKey: {}, nextId: 1 };
 }
 
+// #region apply
 /** Apply one command. The state object is updated in place; the result says what happened. */
 export function apply(state: QueueState, cmd: Command): Result {
   // A lease that ran out is reclaimed before anything else happens, so no command can see a stale lease.
@@ -110,6 +111,7 @@ export function apply(state: QueueState, cmd: Command): Result {
       return { ok: true, type: 'configured', config: state.config };
   }
 }
+// #endregion apply
 
 // #region enqueue
 function enqueue(state: QueueState, now: number, payload: unknown, key?: string): Result {
@@ -155,13 +157,18 @@ function lease(state: QueueState, now: number, workerId: string): Result {
 function checkLease(state: QueueState, now: number, jobId: string, token: string): Job | Result {
   const job = own(state.jobs, jobId);
   if (job === undefined) return refuse('unknown-job', `no job with id ${jobId}`);
+  // apply() reclaims expired leases before this runs, so a late worker usually finds its lease already
+  // gone. Its token is still the last one issued for the job, which tells us why: the lease expired.
+  const expired = job.lease === undefined && token === `${job.id}.${job.leaseCount}` && job.lastError === 'lease expired';
+  if (expired || (job.lease?.token === token && job.lease.expiresAt <= now)) {
+    return refuse('lease-expired', `the lease ${token} on ${jobId} expired; the job is now ${job.status}`);
+  }
   if (job.status !== 'leased' || job.lease === undefined) {
     return refuse('not-leased', `job ${jobId} is ${job.status}, not leased`);
   }
   if (job.lease.token !== token) {
     return refuse('wrong-lease', `job ${jobId} is now held by lease ${job.lease.token}, not ${token}`);
   }
-  if (job.lease.expiresAt <= now) return refuse('lease-expired', `the lease on ${jobId} has expired`);
   return job;
 }
 // #endregion check-lease
