@@ -97,6 +97,8 @@ function printHowToBreakThings(): void {
   for (const [name, child] of children) {
     if (name.startsWith('worker')) say(`  crash ${name} mid-job:  ${kill(child.pid)}`);
   }
+  const timeout = envFor(topology.find((p) => p.role === 'broker')!).VISIBILITY_TIMEOUT_MS;
+  say(`    (its job comes back to another worker when the lease runs out, after ${Number(timeout) / 1000} s)`);
   say(`  crash the broker:        ${kill(children.get('broker')?.pid)}`);
   say('    (the runner restarts it on the same log; every acknowledged job survives)');
   say(`  look inside:             curl ${brokerUrl}/stats    curl "${brokerUrl}/jobs?status=dead"`);
