@@ -26,8 +26,9 @@ export function reclaimExpired(state: QueueState, now: number): string[] {
   //         Hint: the core refuses an ack when `expiresAt <= now`, so a lease that ends exactly at `now`
   //         has expired too. A heartbeat moves expiresAt later, so always use the lease's own expiresAt.
 
-  // TODO 3: Take the job back: remove its lease (`delete job.lease`), and record why in `job.lastError`
-  //         (for example 'lease expired'), so someone looking at the job later knows what happened.
+  // TODO 3: Take the job back: remove its lease (`delete job.lease`), and record why: set `job.lastError`
+  //         to exactly 'lease expired'. People reading the job see it, and the core's checkLease looks for
+  //         those words to tell a late worker "lease-expired" rather than just "not leased".
 
   // TODO 4: Where does it go?
   //         - Attempts left (`job.attempts < state.config.maxAttempts`): status 'pending', and available

@@ -243,7 +243,7 @@ function stopOnSignals(server: http.Server, queue: DurableQueue, print: (line: s
     if (stopping) return;
     stopping = true;
     const { records, fsyncs } = queue.logCounters;
-    print(`${signal}: shutting down (this run wrote ${records} records with ${fsyncs} fsyncs)`);
+    print(`${signal}: shutting down (this run wrote ${plural(records, 'record')} with ${plural(fsyncs, 'fsync')})`);
     server.close(); // stop accepting new connections
     server.closeIdleConnections(); // and drop keep-alive connections that have no request in flight
     setTimeout(() => process.exit(0), 5_000).unref(); // a stuck client must not keep us alive forever
@@ -263,4 +263,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     console.error('broker failed to start:', err instanceof Error ? err.message : err);
     process.exit(1);
   });
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -112,7 +112,8 @@ function startHeartbeat(job: Job): () => void {
 
 /**
  * Sends an ack or fail, retrying while the broker does not answer (it may be restarting). A 4xx answer is
- * final: e.g. 409 lease-expired means the job was given to someone else and our result does not count.
+ * final: 409 lease-expired or wrong-lease means our lease ran out (the job is, or soon will be, another
+ * worker's), so our result does not count.
  */
 async function retrying(what: string, send: () => Promise<Job>): Promise<Job | null> {
   for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
