@@ -40,13 +40,14 @@ export class ComposeProject {
     return r.stdout.trim().split('\n')[0] ?? '';
   }
 
-  /** `docker inspect` state of a service's container: running/exited and the exit code. */
-  async state(service: string): Promise<{ status: string; exitCode: number }> {
+  /** `docker inspect` state of a service's container: running/exited, the exit code, and its healthcheck's verdict. */
+  async state(service: string): Promise<{ status: string; exitCode: number; health: string }> {
     const id = await this.containerId(service);
-    if (!id) return { status: 'missing', exitCode: -1 };
-    const r = await this.docker_(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', id]);
-    const [status = '', code = '-1'] = r.stdout.trim().split(' ');
-    return { status, exitCode: Number(code) };
+    if (!id) return { status: 'missing', exitCode: -1, health: 'none' };
+    const format = '{{.State.Status}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}';
+    const r = await this.docker_(['inspect', '--format', format, id]);
+    const [status = '', code = '-1', health = 'none'] = r.stdout.trim().split(' ');
+    return { status, exitCode: Number(code), health };
   }
 
   /** Run the docker CLI against the same daemon. */

@@ -128,6 +128,17 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   await waitFor('the broker to answer /health', async () => ((await fetch(`${base}/health`)).ok ? true : undefined), 120_000);
   check('broker answers /health on the published port', true, base);
+  const workers = ['worker-1', 'worker-2', 'worker-3'];
+  const up = project;
+  const healthy = await waitFor(
+    'the workers to pass their healthcheck (broker reachable from each container)',
+    async () => {
+      const states = await Promise.all(workers.map((w) => up.state(w)));
+      return states.every((s) => s.health === 'healthy') ? states : undefined;
+    },
+    120_000,
+  ).catch(() => undefined);
+  check('the three workers report healthy (docker inspect)', healthy !== undefined, healthy ? 'healthy' : 'not all healthy within 120 s');
 
   // 5 and 6.
   const ctx = { project, base, jobs: JOBS, check };
