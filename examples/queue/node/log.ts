@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { apply, type Command, type QueueState } from '../core/queue.ts';
 
 interface PendingAppend {
@@ -38,7 +39,12 @@ export class CommandLog {
 
   /** Opens (or creates) the log file for appending. Call replayLog first to read what is already there. */
   static async open(path: string): Promise<CommandLog> {
-    return new CommandLog(path, await fsp.open(path, 'a'));
+    const isNew = !fs.existsSync(path);
+    const handle = await fsp.open(path, 'a');
+    // A new file's name lives in its directory, and fsyncing the file does not make the directory entry
+    // durable. Sync the directory once, or a power cut could lose the whole log along with its name.
+    if (isNew) await syncDirectory(dirname(path));
+    return new CommandLog(path, handle);
   }
 
   // #region group-commit
@@ -99,6 +105,18 @@ export class CommandLog {
   async close(): Promise<void> {
     await this.flush();
     await this.handle.close();
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Windows cannot open a directory this way; there we rely on the file system's metadata journal.
+  } finally {
+    await handle?.close();
   }
 }
 
