@@ -1,62 +1,21 @@
 // Real processes: the HTTP server and client from examples/messaging/node, started the way a learner does.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startScript, stopAll, type Proc } from '../helpers/processes.ts';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const nodeDir = fileURLToPath(new URL('../../examples/messaging/node/', import.meta.url));
-const started: ChildProcess[] = [];
+afterAll(stopAll);
 
-afterAll(async () => {
-  // SIGTERM first, so run.ts can stop the server and client it started; SIGKILL whatever is left after 5 s.
-  const running = started.filter((c) => c.exitCode === null && c.signalCode === null);
-  await Promise.all(
-    running.map(async (child) => {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await gone;
-      clearTimeout(timer);
-    }),
-  );
-});
+const run = (file: string, env: Record<string, string>): Proc => startScript(`examples/messaging/node/${file}`, env);
+const exitCode = async (proc: Proc) => (await proc.exited).code;
 
-interface Proc {
-  child: ChildProcess;
-  lines: string[];
-  exit: Promise<number | null>;
-}
-
-function run(file: string, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', nodeDir + file], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  const lines: string[] = [];
-  for (const s of [child.stdout!, child.stderr!]) createInterface({ input: s }).on('line', (l) => lines.push(l));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exit };
-}
-
-/** Start the server on a free port and wait (polling its output) until it says where it listens. */
+/** Start the server on a free port and wait until it says where it listens. */
 async function startServer(env: Record<string, string>): Promise<Proc & { url: string }> {
   const proc = run('server.ts', { PORT: '0', ...env });
-  for (let i = 0; i < 600; i++) {
-    const line = proc.lines.find((l) => l.startsWith('listening on '));
-    const port = line && /:(\d+) /.exec(line)?.[1];
-    if (port) return { ...proc, url: `http://127.0.0.1:${port}` };
-    if (proc.child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server did not start:\n${proc.lines.join('\n')}`);
+  const [, port] = await proc.waitForLine(/^listening on .*:(\d+) /);
+  return Object.assign(proc, { url: `http://127.0.0.1:${port}` });
 }
 
 async function stop(proc: Proc): Promise<void> {
-  proc.child.kill('SIGTERM');
-  await proc.exit;
+  await proc.kill('SIGTERM');
 }
 
 const balanceOf = async (url: string) => ((await (await fetch(`${url}/balance`)).json()) as { balance: number }).balance;
@@ -115,7 +74,7 @@ describe('account server over HTTP', () => {
 
   it('refuses to start with a DROP_REPLIES value it does not understand', async () => {
     const proc = run('server.ts', { PORT: '0', DROP_REPLIES: 'sometimes' });
-    expect(await proc.exit).toBe(2);
+    expect(await exitCode(proc)).toBe(2);
     expect(proc.lines.join('\n')).toMatch(/DROP_REPLIES/);
   });
 });
@@ -126,7 +85,7 @@ describe('client + server with lost replies', () => {
       const server = await startServer({ IDEMPOTENT: idempotent ? '1' : '0', DROP_REPLIES: 'every-other' });
       try {
         const client = run('client.ts', { SERVER_URL: server.url, DEPOSITS: '3', AMOUNT: '7', TIMEOUT_MS: '20000' });
-        expect(await client.exit).toBe(0);
+        expect(await exitCode(client)).toBe(0);
         const result = resultOf(client);
         expect(result.confirmed).toBe(3);
         expect(result.expected).toBe(21);
@@ -144,7 +103,7 @@ describe('client + server with lost replies', () => {
 describe('npm run example:messages', () => {
   it('runs both scenarios, prints the comparison, exits 0 and leaves no process behind', async () => {
     const proc = run('run.ts', {});
-    expect(await proc.exit).toBe(0);
+    expect(await exitCode(proc)).toBe(0);
     const out = proc.lines.join('\n');
     expect(out).toMatch(/^naive\s+10\s+500\s+1000\s+5 duplicate deposit\(s\)!$/m);
     expect(out).toMatch(/^idempotent\s+10\s+500\s+500\s+correct$/m);
