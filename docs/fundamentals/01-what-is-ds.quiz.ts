@@ -159,8 +159,8 @@ export const questions: QuizQuestion[] = [
     question: 'Why do retry delays use exponential backoff WITH jitter?',
     choices: [
       {
-        text: 'Jitter makes retries faster on average.',
-        explanation: 'Full jitter actually lowers the average wait, but that is a side effect; the reason is spreading clients apart.',
+        text: 'Jitter is there to make each retry happen sooner.',
+        explanation: 'Full jitter does lower the average wait, but that is a side effect; the reason for jitter is spreading clients apart so they do not retry in lockstep.',
       },
       {
         text: 'Backoff gives a struggling server room to recover; jitter stops many clients from retrying at the same instant.',

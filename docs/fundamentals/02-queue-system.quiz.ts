@@ -59,10 +59,10 @@ export const questions: QuizQuestion[] = [
     question: 'A job takes about 40 s and the visibility timeout is 10 s. What should the worker do?',
     choices: [
       {
-        text: 'Send a heartbeat every few seconds while it works, which pushes the lease\'s expiry forward.',
+        text: 'Send a heartbeat every few seconds while it works, which moves the lease\'s expiry later.',
         correct: true,
         explanation:
-          'Right. A heartbeat says "still alive, still working" and extends the lease by another visibility timeout. If the worker dies, the heartbeats stop and the job comes back soon, instead of after one huge timeout.',
+          'Right. A heartbeat says "still alive, still working" and sets the lease to expire one visibility timeout from now. If the worker dies, the heartbeats stop and the job comes back soon, instead of after one huge timeout.',
       },
       {
         text: 'Ack the job as soon as it is leased, then do the work.',
@@ -216,7 +216,7 @@ export const questions: QuizQuestion[] = [
     question: 'How does a work queue (like ours) differ from a log-based broker such as Kafka (DDIA ch. 11)?',
     choices: [
       {
-        text: 'A work queue hands each job to one worker and forgets it once acked; a log keeps messages in order and each consumer tracks its own offset, so messages can be re-read.',
+        text: 'A work queue hands each job to one worker and retires it once acked (most brokers delete it; ours keeps it marked done); a log keeps messages in order and each consumer tracks its own offset, so messages can be re-read.',
         correct: true,
         explanation:
           'Right. A work queue is built for sharing out jobs; a log is built for many readers and replay. DDIA ch. 11 compares the two.',

@@ -5,7 +5,7 @@
 //   POST /jobs/lease {"workerId", "waitMs"?}      (long-poll: 204 if nothing turned up within waitMs)
 //   POST /jobs/:id/heartbeat {"token"}   POST /jobs/:id/ack {"token"}   POST /jobs/:id/fail {"token","error"}
 //   POST /jobs/:id/redrive               (a dead job goes back to pending)
-// Full contract: coord QUEUE-API.md. Every error is {"error": "<code>", "message": "<text>"}.
+// The API is documented, with curl examples, in docs/fundamentals/02-queue-system.md. Every error is {"error": "<code>", "message": "<text>"}.
 //
 // Environment:
 //   PORT=7700                    where to listen (0 picks a free port; the real one is printed)

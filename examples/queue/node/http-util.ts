@@ -5,7 +5,7 @@
 
 import type http from 'node:http';
 
-/** The largest request body the broker accepts. Documented in QUEUE-API.md; bigger bodies get a 413. */
+/** The largest request body the broker accepts. Documented on the Session 2 page; bigger bodies get a 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /** Thrown by handlers to answer with a 4xx; anything else that is thrown becomes a 500. */

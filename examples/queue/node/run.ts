@@ -74,7 +74,7 @@ function onExit(spec: ProcessSpec, colourIndex: number, code: number | null, sig
     say(code === 0 ? 'producer finished: every job is on the broker' : `producer ${how}`);
   } else if (spec.role === 'worker') {
     say(`${spec.name} ${how}. A job it held is leased to nobody now; when the lease expires the broker`);
-    say(`hands it to another worker (watch for "attempt 2"). ${children.size - 1} processes still running.`);
+    say(`hands it to another worker (watch for its next attempt). ${children.size - 1} processes still running.`);
   } else if (!brokerWasUp) {
     say(`broker ${how} before it answered /health (is port ${port} already in use?)`);
     void stopAll('broker did not start', 1);
