@@ -106,7 +106,7 @@ export function createBrokerServer(queue: DurableQueue): http.Server {
       methods: {
         POST: async (req, res, id) => {
           const { token } = parseToken(await bodyOf(req));
-          await command(res, { type: 'heartbeat', now: Date.now(), jobId: knownJob(id).id, token });
+          await command(res, { type: 'heartbeat', now: Date.now(), jobId: safeDecode(id), token });
         },
       },
     },
@@ -116,7 +116,7 @@ export function createBrokerServer(queue: DurableQueue): http.Server {
       methods: {
         POST: async (req, res, id) => {
           const { token } = parseToken(await bodyOf(req)); // 400 unless {"token": "<string>"}
-          await command(res, { type: 'ack', now: Date.now(), jobId: knownJob(id).id, token }); // 404 if unknown
+          await command(res, { type: 'ack', now: Date.now(), jobId: safeDecode(id), token }); // the core: 404 if unknown
         },
       },
     },
@@ -126,20 +126,22 @@ export function createBrokerServer(queue: DurableQueue): http.Server {
       methods: {
         POST: async (req, res, id) => {
           const { token, error } = parseFail(await bodyOf(req));
-          const jobId = knownJob(id).id;
-          await command(res, { type: 'fail', now: Date.now(), jobId, token, error, jitter: Math.random() });
+          await command(res, { type: 'fail', now: Date.now(), jobId: safeDecode(id), token, error, jitter: Math.random() });
         },
       },
     },
     {
       pattern: /^\/jobs\/([^/]+)\/redrive$/,
       methods: {
-        POST: async (_q, res, id) => command(res, { type: 'redrive', now: Date.now(), jobId: knownJob(id).id }),
+        POST: async (_q, res, id) => command(res, { type: 'redrive', now: Date.now(), jobId: safeDecode(id) }),
       },
     },
   ];
 
-  /** Looks a job up by id ("constructor" is not a job, whatever Object.prototype says: see `own`). */
+  /**
+   * For reads: looks a job up by id ("constructor" is not a job, whatever Object.prototype says: see `own`).
+   * Commands need no such check: the core itself refuses an unknown id with `unknown-job`, a 404.
+   */
   function knownJob(rawId: string) {
     const id = safeDecode(rawId);
     const job = own(queue.state.jobs, id);
