@@ -99,8 +99,15 @@ export async function waitForBroker(client: QueueClient, timeoutMs = 15_000): Pr
   const deadline = Date.now() + timeoutMs;
   while (!(await client.health())) {
     if (Date.now() > deadline) throw new Error(`the broker did not answer /health within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
+}
+
+/** A failed request in a few words: fetch hides the useful part ("ECONNREFUSED") in the error's cause. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as Error & { cause?: { code?: string } }).cause;
+  return cause?.code ?? err.message;
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -14,7 +14,7 @@
 //
 // Run it alone:  node --import tsx examples/queue/node/producer.ts
 
-import { BrokerError, createClient, sleep } from './client.ts';
+import { BrokerError, createClient, describeError, sleep } from './client.ts';
 import { envInt, envNumber, envString } from './env.ts';
 
 const brokerUrl = envString('BROKER_URL', 'http://localhost:7700');
@@ -37,7 +37,7 @@ async function enqueueWithRetry(i: number): Promise<void> {
       if (err instanceof BrokerError && err.status < 500) throw err; // our request is wrong: retrying won't help
       // No answer: back off exponentially (100 ms, 200 ms, ... capped at 2 s) and send the same request.
       const delay = Math.min(2_000, 100 * 2 ** Math.min(attempt - 1, 5));
-      console.log(`enqueue ${key} got no answer (${describe(err)}); retrying in ${delay} ms`);
+      console.log(`enqueue ${key} got no answer (${describeError(err)}); retrying in ${delay} ms`);
       await sleep(delay);
     }
   }
@@ -54,12 +54,6 @@ async function main(): Promise<void> {
   console.log(`all ${jobs} jobs acknowledged by the broker`);
 }
 // #endregion produce
-
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as Error & { cause?: { code?: string } }).cause;
-  return cause?.code ?? err.message;
-}
 
 process.on('SIGTERM', () => {
   console.log('SIGTERM: stopping; every job printed as enqueued is safely on the broker');

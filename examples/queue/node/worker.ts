@@ -14,7 +14,7 @@
 //
 // Run it alone:  node --import tsx examples/queue/node/worker.ts
 
-import { BrokerError, createClient, sleep, type Job } from './client.ts';
+import { BrokerError, createClient, describeError, sleep, type Job } from './client.ts';
 import { envInt, envNumber, envString } from './env.ts';
 
 const brokerUrl = envString('BROKER_URL', 'http://localhost:7700');
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       backoff = 100;
     } catch (err) {
       if (stopping) break;
-      say(`lease failed (${describe(err)}); retrying in ${backoff} ms`);
+      say(`lease failed (${describeError(err)}); retrying in ${backoff} ms`);
       await sleep(backoff);
       backoff = Math.min(backoff * 2, 2_000);
       continue;
@@ -101,7 +101,7 @@ function startHeartbeat(job: Job): () => void {
       (err) => {
         // A 409 means the lease is gone (it expired, someone else has the job): our ack will be refused.
         // Anything else is a network hiccup: the next heartbeat may get through.
-        say(`heartbeat ${job.id} failed: ${describe(err)}`);
+        say(`heartbeat ${job.id} failed: ${describeError(err)}`);
         if (err instanceof BrokerError && err.status === 409) clearInterval(timer);
       },
     );
@@ -124,16 +124,10 @@ async function retrying(what: string, send: () => Promise<Job>): Promise<Job | n
         say(`${what} refused: ${err.message}`);
         return null;
       }
-      say(`${what} got no answer (${describe(err)}); retrying in ${delay} ms`);
+      say(`${what} got no answer (${describeError(err)}); retrying in ${delay} ms`);
       await sleep(delay);
     }
   }
-}
-
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as Error & { cause?: { code?: string } }).cause;
-  return cause?.code ?? err.message;
 }
 
 // #region sigterm
