@@ -15,7 +15,12 @@ import {
   type Result,
 } from '../../examples/queue/core/queue.ts';
 
-const config: QueueConfig = { visibilityTimeoutMs: 1_000, maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 1_000 };
+const config: QueueConfig = { visibilityTimeoutMs: 1_000, maxAttempts: 3, backoffBaseMs: 100, backoffMaxMs: 1_000, doneRetentionMs: 60_000 };
+
+/** The ids of the pending jobs in the order lease() will hand them out (the pending heap, fully sorted). */
+function inLine(state: QueueState): string[] {
+  return [...state.pending].sort((a, b) => a.at - b.at || a.seq - b.seq).map((e) => e.id);
+}
 
 /** Apply a command that must succeed and return its result, narrowed to the expected type. */
 function ok<T extends Extract<Result, { ok: true }>['type']>(
@@ -97,14 +102,15 @@ describe('heartbeat and ack', () => {
     ok(q, { type: 'ack', now: 1_800, jobId: l.id, token: l.token }, 'acked');
   });
 
-  it('an ack with the current token completes the job and removes it from waiting', () => {
+  it('an ack with the current token completes the job and takes it out of the line', () => {
     const q = createQueue(config);
     enqueue(q, 0);
     const l = leaseJob(q, 0, 'w1');
     const r = ok(q, { type: 'ack', now: 10, jobId: l.id, token: l.token }, 'acked');
     expect(r.job.status).toBe('done');
     expect(r.job.lease).toBeUndefined();
-    expect(q.waiting).toEqual([]);
+    expect(inLine(q)).toEqual([]);
+    expect(stats(q)).toEqual({ pending: 0, leased: 0, done: 1, dead: 0, total: 1 });
     expect(lease(q, 20, 'w2')).toBeNull();
   });
 
@@ -213,7 +219,7 @@ describe('fail, retry and backoff', () => {
 });
 
 describe('dead-letter queue', () => {
-  it('a job that fails maxAttempts times goes dead and leaves waiting', () => {
+  it('a job that fails maxAttempts times goes dead and leaves the line', () => {
     const q = createQueue(config);
     enqueue(q, 0);
     let now = 0;
@@ -224,7 +230,7 @@ describe('dead-letter queue', () => {
       expect(r.job.status).toBe(attempt < config.maxAttempts ? 'pending' : 'dead');
       now = r.job.availableAt;
     }
-    expect(q.waiting).toEqual([]);
+    expect(inLine(q)).toEqual([]);
     expect(q.jobs['job-1']).toMatchObject({ status: 'dead', attempts: config.maxAttempts, lastError: `fail ${config.maxAttempts}` });
     expect(lease(q, now + 100_000, 'w1')).toBeNull();
   });
@@ -232,18 +238,18 @@ describe('dead-letter queue', () => {
   it('a poison message that crashes every worker (leases keep expiring) goes dead after maxAttempts', () => {
     const q = createQueue(config);
     enqueue(q, 0, 'poison');
-    enqueue(q, 0, 'fine');
     let now = 0;
     for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
       const l = leaseJob(q, now, `w${attempt}`); // the worker crashes: it never acks
       expect(l).toMatchObject({ id: 'job-1', attempts: attempt });
       now = l.expiresAt;
       const r = ok(q, { type: 'tick', now }, 'ticked');
-      expect(r.reclaimed).toContain('job-1');
+      expect(r.reclaimed).toEqual(['job-1']);
     }
     expect(q.jobs['job-1']).toMatchObject({ status: 'dead', lastError: 'lease expired' });
     expect(q.jobs['job-1']!.lease).toBeUndefined();
-    expect(q.waiting).toEqual(['job-2']);
+    expect(inLine(q)).toEqual([]);
+    enqueue(q, now, 'fine');
     expect(lease(q, now, 'w9')?.payload).toBe('fine');
   });
 
@@ -257,7 +263,7 @@ describe('dead-letter queue', () => {
     expect(refused(apply(q, { type: 'redrive', now: 6, jobId: 'job-9' }))).toBe('unknown-job');
     const r = ok(q, { type: 'redrive', now: 10, jobId: l.id }, 'redriven');
     expect(r.job).toMatchObject({ status: 'pending', attempts: 0, availableAt: 10 });
-    expect(q.waiting).toEqual(['job-2', 'job-1']); // back of the line
+    expect(inLine(q)).toEqual(['job-2', 'job-1']); // back of the line
     leaseJob(q, 10, 'w2');
     expect(leaseJob(q, 10, 'w3')).toMatchObject({ id: 'job-1', attempts: 1 });
   });
@@ -288,7 +294,7 @@ describe('idempotent enqueue', () => {
     expect(b.job.id).toBe(a.job.id);
     expect(b.job.payload).toEqual({ n: 1 }); // the first payload wins
     expect(stats(q).total).toBe(1);
-    expect(q.waiting).toEqual([a.job.id]);
+    expect(inLine(q)).toEqual([a.job.id]);
   });
 
   it('the key still deduplicates after the job is done; different keys and no key create new jobs', () => {
@@ -386,5 +392,152 @@ describe('replay', () => {
     // The log did something worth replaying: a retry, a redelivery and a refused stale ack.
     expect(stats(first.q).total).toBe(2);
     expect(first.results.some((r) => !r.ok)).toBe(true);
+  });
+});
+
+describe('why a lease ended is state, not an error text', () => {
+  it('repeating an ack after an earlier lease expired and a later lease acked is not-leased, not lease-expired', () => {
+    const q = createQueue(config);
+    enqueue(q, 0);
+    const first = leaseJob(q, 0, 'w1');
+    ok(q, { type: 'tick', now: first.expiresAt }, 'ticked'); // w1 lost touch: its lease expired
+    const second = leaseJob(q, first.expiresAt, 'w2');
+    expect(second.token).toBe('job-1.2');
+    ok(q, { type: 'ack', now: first.expiresAt + 5, jobId: 'job-1', token: second.token }, 'acked');
+    const again = apply(q, { type: 'ack', now: first.expiresAt + 6, jobId: 'job-1', token: second.token });
+    expect(again).toEqual({ ok: false, error: 'not-leased', message: 'job job-1 is done, not leased' });
+    // The first worker's token, from the lease that did expire, is not told lease-expired either: its job has
+    // had a later life since, which ended with an ack.
+    expect(refused(apply(q, { type: 'ack', now: first.expiresAt + 7, jobId: 'job-1', token: first.token }))).toBe('not-leased');
+  });
+
+  it('a late ack right after its lease expired is told lease-expired, whatever error text the job carries', () => {
+    const q = createQueue(config);
+    enqueue(q, 0);
+    const l = leaseJob(q, 0, 'w1');
+    ok(q, { type: 'fail', now: 1, jobId: l.id, token: l.token, error: 'lease expired', jitter: 0 }, 'failed');
+    // A worker that failed the job with the words "lease expired" did not have its lease expire.
+    expect(refused(apply(q, { type: 'ack', now: 2, jobId: l.id, token: l.token }))).toBe('not-leased');
+    expect(q.jobs[l.id]!.endedLease).toEqual({ token: 'job-1.1', reason: 'failed' });
+    const l2 = leaseJob(q, 200, 'w2');
+    ok(q, { type: 'tick', now: l2.expiresAt }, 'ticked');
+    expect(q.jobs[l.id]!.endedLease).toEqual({ token: 'job-1.2', reason: 'expired' });
+    const late = apply(q, { type: 'ack', now: l2.expiresAt + 1, jobId: l.id, token: l2.token });
+    expect(late).toEqual({ ok: false, error: 'lease-expired', message: 'the lease job-1.2 on job-1 expired; the job is now pending' });
+  });
+
+  it('an ack records the lease it ended', () => {
+    const q = createQueue(config);
+    enqueue(q, 0);
+    const l = leaseJob(q, 0, 'w1');
+    const r = ok(q, { type: 'ack', now: 3, jobId: l.id, token: l.token }, 'acked');
+    expect(r.job).toMatchObject({ status: 'done', doneAt: 3, endedLease: { token: 'job-1.1', reason: 'acked' } });
+  });
+});
+
+describe('the line and the lease index', () => {
+  it('jobs available at the same moment come out first in, first out; earlier availability goes first', () => {
+    const q = createQueue(config);
+    for (const name of ['a', 'b', 'c']) enqueue(q, 10, name);
+    enqueue(q, 5, 'early'); // a producer with a slower clock: available before the others
+    expect([1, 2, 3, 4].map(() => lease(q, 20, 'w')?.payload)).toEqual(['early', 'a', 'b', 'c']);
+  });
+
+  it('a tick reclaims exactly the leases that ran out, in the order they ran out', () => {
+    const q = createQueue(config);
+    for (let i = 0; i < 4; i++) enqueue(q, 0);
+    const a = leaseJob(q, 0, 'w1');
+    const b = leaseJob(q, 10, 'w2');
+    const c = leaseJob(q, 5, 'w3');
+    const d = leaseJob(q, 20, 'w4');
+    ok(q, { type: 'heartbeat', now: 500, jobId: a.id, token: a.token }, 'extended'); // a now runs until 1500
+    ok(q, { type: 'ack', now: 600, jobId: d.id, token: d.token }, 'acked');
+    const r = ok(q, { type: 'tick', now: 1_010 }, 'ticked');
+    expect(r).toEqual({ ok: true, type: 'ticked', reclaimed: [c.id, b.id], forgotten: [] });
+    expect(ok(q, { type: 'tick', now: 1_499 }, 'ticked').reclaimed).toEqual([]);
+    expect(ok(q, { type: 'tick', now: 1_500 }, 'ticked').reclaimed).toEqual([a.id]);
+  });
+
+  it('nextWakeup follows the live leases only: an acked or extended lease does not wake the broker early', () => {
+    const q = createQueue(config);
+    enqueue(q, 0);
+    enqueue(q, 0);
+    const a = leaseJob(q, 0, 'w1'); // expires 1000
+    const b = leaseJob(q, 100, 'w2'); // expires 1100
+    ok(q, { type: 'ack', now: 200, jobId: a.id, token: a.token }, 'acked');
+    expect(nextWakeup(q, 200)).toBe(1_100);
+    ok(q, { type: 'heartbeat', now: 300, jobId: b.id, token: b.token }, 'extended');
+    expect(nextWakeup(q, 300)).toBe(1_300);
+    ok(q, { type: 'ack', now: 400, jobId: b.id, token: b.token }, 'acked');
+    expect(nextWakeup(q, 400)).toBeNull();
+  });
+});
+
+describe('forgetting done jobs (bounded memory)', () => {
+  it('a done job and its key are forgotten doneRetentionMs after it was done, at the next command', () => {
+    const q = createQueue({ ...config, doneRetentionMs: 1_000 });
+    enqueue(q, 0, 'x', 'key-1');
+    const l = leaseJob(q, 0, 'w');
+    ok(q, { type: 'ack', now: 50, jobId: l.id, token: l.token }, 'acked');
+    expect(ok(q, { type: 'tick', now: 1_049 }, 'ticked').forgotten).toEqual([]);
+    expect(ok(q, { type: 'enqueue', now: 1_049, payload: 'again', idempotencyKey: 'key-1' }, 'enqueued').created).toBe(false);
+    expect(ok(q, { type: 'tick', now: 1_050 }, 'ticked')).toEqual({ ok: true, type: 'ticked', reclaimed: [], forgotten: ['job-1'] });
+    expect(q.jobs['job-1']).toBeUndefined();
+    expect(stats(q)).toEqual({ pending: 0, leased: 0, done: 0, dead: 0, total: 0 });
+    expect(refused(apply(q, { type: 'ack', now: 1_051, jobId: 'job-1', token: l.token }))).toBe('unknown-job');
+    // Past the retention, the same key is a new job: the documented limit of deduplication.
+    const again = ok(q, { type: 'enqueue', now: 1_052, payload: 'again', idempotencyKey: 'key-1' }, 'enqueued');
+    expect(again).toMatchObject({ created: true, job: { id: 'job-2', payload: 'again' } });
+  });
+
+  it('forgets the oldest done jobs first and never forgets pending, leased or dead ones', () => {
+    const q = createQueue({ ...config, doneRetentionMs: 100, maxAttempts: 1 });
+    for (let i = 0; i < 4; i++) enqueue(q, 0);
+    const [j1, j2, j3, j4] = [leaseJob(q, 0, 'w'), leaseJob(q, 0, 'w'), leaseJob(q, 0, 'w'), leaseJob(q, 0, 'w')];
+    ok(q, { type: 'ack', now: 20, jobId: j2!.id, token: j2!.token }, 'acked');
+    ok(q, { type: 'ack', now: 10, jobId: j1!.id, token: j1!.token }, 'acked');
+    ok(q, { type: 'fail', now: 10, jobId: j3!.id, token: j3!.token, error: 'x', jitter: 0 }, 'failed'); // dead
+    expect(ok(q, { type: 'tick', now: 115 }, 'ticked').forgotten).toEqual([j1!.id]);
+    expect(ok(q, { type: 'tick', now: 10_000 }, 'ticked')).toEqual({ ok: true, type: 'ticked', reclaimed: [j4!.id], forgotten: [j2!.id] });
+    expect(stats(q)).toEqual({ pending: 0, leased: 0, done: 0, dead: 2, total: 2 });
+  });
+});
+
+describe('settings', () => {
+  it('defaultConfig: a 10 s lease, 5 attempts, backoff from 500 ms to 30 s, done jobs kept for an hour', () => {
+    expect(defaultConfig).toEqual({ visibilityTimeoutMs: 10_000, maxAttempts: 5, backoffBaseMs: 500, backoffMaxMs: 30_000, doneRetentionMs: 3_600_000 });
+    expect(createQueue().config).toEqual(defaultConfig);
+  });
+
+  it('configure changes the settings from then on; a lease granted before keeps its expiry; unnamed fields stay', () => {
+    const q = createQueue(config);
+    enqueue(q, 0);
+    enqueue(q, 0);
+    const before = leaseJob(q, 0, 'w1');
+    const partial = { visibilityTimeoutMs: 5_000 } as QueueConfig; // as an older log's record may look
+    const r = ok(q, { type: 'configure', now: 10, config: partial }, 'configured');
+    expect(r.config).toEqual({ ...config, visibilityTimeoutMs: 5_000 });
+    const after = leaseJob(q, 20, 'w2');
+    expect([before.expiresAt, after.expiresAt]).toEqual([1_000, 5_020]);
+  });
+});
+
+describe('snapshots', () => {
+  it('the state survives JSON.stringify/parse exactly: a restored copy answers every later command the same', () => {
+    const q = createQueue(config);
+    enqueue(q, 0, 'a', '__proto__');
+    enqueue(q, 1, 'b');
+    const l = leaseJob(q, 2, 'w1');
+    ok(q, { type: 'heartbeat', now: 300, jobId: l.id, token: l.token }, 'extended');
+    const copy = JSON.parse(JSON.stringify(q)) as QueueState;
+    expect(copy).toEqual(q);
+    const later: Command[] = [
+      { type: 'enqueue', now: 400, payload: 'c', idempotencyKey: '__proto__' },
+      { type: 'lease', now: 500, workerId: 'w2' },
+      { type: 'tick', now: 1_400 },
+      { type: 'lease', now: 1_400, workerId: 'w3' },
+    ];
+    for (const cmd of later) expect(apply(copy, structuredClone(cmd))).toEqual(apply(q, structuredClone(cmd)));
+    expect(copy).toEqual(q);
   });
 });

@@ -4,6 +4,12 @@
 // Time arrives as `now` (milliseconds) inside every command, and the one random number the core needs
 // (backoff jitter) arrives as `jitter` in [0, 1). That makes the core deterministic: the broker can write
 // each command to an append-only log and rebuild exactly the same state by applying the log again.
+//
+// No command's cost grows with the backlog: the state keeps three small indexes (min-heaps, see heap.ts) of
+// what happens next, so enqueue, lease, ack and lease expiry cost O(log n) and stats O(1), whether the
+// queue holds ten jobs or a million.
+
+import { heapPop, heapPush, type HeapEntry } from './heap.ts';
 
 // #region types
 export interface QueueConfig {
@@ -14,6 +20,11 @@ export interface QueueConfig {
   /** First retry waits about this long; each further retry doubles it, up to backoffMaxMs. */
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /**
+   * How long a done job, and so its idempotency key, is remembered. After that it is forgotten: memory and
+   * snapshots stay bounded, and a producer that retries the same key later than this creates a new job.
+   */
+  doneRetentionMs: number;
 }
 
 export type JobStatus = 'pending' | 'leased' | 'done' | 'dead';
@@ -33,16 +44,24 @@ export interface Job {
   leaseCount: number; // how many leases it has ever had; never reset, so a lease token is never issued twice
   availableAt: number; // a pending job is not handed out before this time (backoff)
   lease?: Lease;
-  lastError?: string;
+  /** The last lease that ended, and why: a late worker holding that token is told what happened to it. */
+  endedLease?: { token: string; reason: 'expired' | 'acked' | 'failed' };
+  lastError?: string; // for people reading the job; no decision depends on this text
   enqueuedAt: number;
+  doneAt?: number;
 }
 
 export interface QueueState {
   config: QueueConfig;
-  jobs: Record<string, Job>; // every job ever enqueued, by id
-  waiting: string[]; // ids of jobs not yet done or dead, oldest first
+  jobs: Record<string, Job>; // every job not yet forgotten, by id
   byKey: Record<string, string>; // idempotency key -> job id
   nextId: number;
+  // The indexes (min-heaps): what happens next, cheapest first.
+  pending: HeapEntry[]; // every pending job, by the time it becomes available (first in line at [0])
+  leases: HeapEntry[]; // live leases by expiry; may also hold entries of leases that ended (skipped when due)
+  done: HeapEntry[]; // done jobs by the time they were done, so the oldest is forgotten first
+  nextSeq: number; // stamps heap entries: equal times come out in the order they went in
+  counts: Record<JobStatus, number>; // how many jobs are in each status, kept up to date by setStatus
 }
 // #endregion types
 
@@ -65,7 +84,7 @@ export type Result =
   | { ok: true; type: 'extended'; job: Job }
   | { ok: true; type: 'acked'; job: Job }
   | { ok: true; type: 'failed'; job: Job }
-  | { ok: true; type: 'ticked'; reclaimed: string[] }
+  | { ok: true; type: 'ticked'; reclaimed: string[]; forgotten: string[] }
   | { ok: true; type: 'redriven'; job: Job }
   | { ok: true; type: 'configured'; config: QueueConfig }
   | { ok: false; error: QueueError; message: string };
@@ -78,17 +97,36 @@ export const defaultConfig: QueueConfig = {
   maxAttempts: 5,
   backoffBaseMs: 500,
   backoffMaxMs: 30_000,
+  doneRetentionMs: 3_600_000,
 };
 
 export function createQueue(config: Partial<QueueConfig> = {}): QueueState {
-  return { config: { ...defaultConfig, ...config }, jobs: {}, waiting: [], byKey: {}, nextId: 1 };
+  return {
+    config: { ...defaultConfig, ...config },
+    jobs: {},
+    byKey: {},
+    nextId: 1,
+    pending: [],
+    leases: [],
+    done: [],
+    nextSeq: 1,
+    counts: { pending: 0, leased: 0, done: 0, dead: 0 },
+  };
 }
 
 // #region apply
 /** Apply one command. The state object is updated in place; the result says what happened. */
 export function apply(state: QueueState, cmd: Command): Result {
-  // A lease that ran out is reclaimed before anything else happens, so no command can see a stale lease.
+  // A lease that ran out is reclaimed before anything else happens, so no command can see a stale lease;
+  // done jobs past their retention are forgotten at the same moment.
   const reclaimed = reclaimExpired(state, cmd.now);
+  const forgotten = forgetDone(state, cmd.now);
+  const result = dispatch(state, cmd, reclaimed, forgotten);
+  tidyLeases(state); // keeps the first lease entry exact, for nextWakeup
+  return result;
+}
+
+function dispatch(state: QueueState, cmd: Command, reclaimed: string[], forgotten: string[]): Result {
   switch (cmd.type) {
     case 'enqueue':
       return enqueue(state, cmd.now, cmd.payload, cmd.idempotencyKey);
@@ -101,13 +139,14 @@ export function apply(state: QueueState, cmd: Command): Result {
     case 'fail':
       return fail(state, cmd.now, cmd.jobId, cmd.token, cmd.error, cmd.jitter);
     case 'tick':
-      return { ok: true, type: 'ticked', reclaimed };
+      return { ok: true, type: 'ticked', reclaimed, forgotten };
     case 'redrive':
       return redrive(state, cmd.now, cmd.jobId);
     case 'configure':
       // Settings are part of the history too: a lease granted under a 10 s timeout keeps its expiry when
       // the broker restarts with 30 s, because replay meets this command at the point it was given.
-      state.config = { ...cmd.config };
+      // A field the command does not name keeps its value (a log written before the field existed).
+      state.config = { ...state.config, ...cmd.config };
       return { ok: true, type: 'configured', config: state.config };
   }
 }
@@ -128,54 +167,54 @@ function enqueue(state: QueueState, now: number, payload: unknown, key?: string)
     put(state.byKey, key, id);
   }
   put(state.jobs, id, job);
-  state.waiting.push(id);
+  state.counts.pending += 1;
+  pushPending(state, job);
   return { ok: true, type: 'enqueued', job, created: true };
 }
 // #endregion enqueue
 
 // #region lease
 function lease(state: QueueState, now: number, workerId: string): Result {
-  // Oldest job first, skipping jobs that are leased or still backing off.
-  for (const id of state.waiting) {
-    const job = state.jobs[id]!;
-    if (job.status !== 'pending' || job.availableAt > now) continue;
-    job.status = 'leased';
-    job.attempts += 1;
-    job.leaseCount += 1;
-    // The token names this lease and no other: after a redelivery the old worker's token stops working.
-    // It counts leases, not attempts: a redriven job starts its attempts again, and a worker still holding
-    // `job-3.1` from the job's first life must not be able to ack the new `job-3.1`.
-    job.lease = { token: `${job.id}.${job.leaseCount}`, workerId, expiresAt: now + state.config.visibilityTimeoutMs };
-    return { ok: true, type: 'leased', job };
-  }
-  return { ok: true, type: 'leased', job: null };
+  // The first job in line: the one that became available earliest. If even it is still backing off
+  // (available later than now), no job is ready.
+  const first = state.pending[0];
+  if (first === undefined || first.at > now) return { ok: true, type: 'leased', job: null };
+  heapPop(state.pending);
+  const job = state.jobs[first.id]!;
+  setStatus(state, job, 'leased');
+  job.attempts += 1;
+  job.leaseCount += 1;
+  // The token names this lease and no other: after a redelivery the old worker's token stops working.
+  // It counts leases, not attempts: a redriven job starts its attempts again, and a worker still holding
+  // `job-3.1` from the job's first life must not be able to ack the new `job-3.1`.
+  job.lease = { token: `${job.id}.${job.leaseCount}`, workerId, expiresAt: now + state.config.visibilityTimeoutMs };
+  heapPush(state.leases, { at: job.lease.expiresAt, seq: state.nextSeq++, id: job.id, token: job.lease.token });
+  return { ok: true, type: 'leased', job };
 }
 // #endregion lease
 
 // #region check-lease
 /** A heartbeat, ack or fail is accepted only from the worker that holds the current, unexpired lease. */
-function checkLease(state: QueueState, now: number, jobId: string, token: string): Job | Result {
+function checkLease(state: QueueState, jobId: string, token: string): Job | Result {
   const job = own(state.jobs, jobId);
   if (job === undefined) return refuse('unknown-job', `no job with id ${jobId}`);
-  // apply() reclaims expired leases before this runs, so a late worker usually finds its lease already
-  // gone. Its token is still the last one issued for the job, which tells us why: the lease expired.
-  const expired = job.lease === undefined && token === `${job.id}.${job.leaseCount}` && job.lastError === 'lease expired';
-  if (expired || (job.lease?.token === token && job.lease.expiresAt <= now)) {
-    return refuse('lease-expired', `the lease ${token} on ${jobId} expired; the job is now ${job.status}`);
-  }
-  if (job.status !== 'leased' || job.lease === undefined) {
-    return refuse('not-leased', `job ${jobId} is ${job.status}, not leased`);
-  }
-  if (job.lease.token !== token) {
+  // apply() has reclaimed every lease that ran out before this runs, so a lease still here is live.
+  if (job.lease?.token === token) return job;
+  if (job.lease !== undefined) {
     return refuse('wrong-lease', `job ${jobId} is now held by lease ${job.lease.token}, not ${token}`);
   }
-  return job;
+  // A late worker finds its lease gone. The job remembers how its last lease ended, which tells this worker
+  // why: its lease expired (it was too slow, or lost touch) and the job went back to the queue.
+  if (job.endedLease?.token === token && job.endedLease.reason === 'expired') {
+    return refuse('lease-expired', `the lease ${token} on ${jobId} expired; the job is now ${job.status}`);
+  }
+  return refuse('not-leased', `job ${jobId} is ${job.status}, not leased`);
 }
 // #endregion check-lease
 
 // #region heartbeat
 function heartbeat(state: QueueState, now: number, jobId: string, token: string): Result {
-  const job = checkLease(state, now, jobId, token);
+  const job = checkLease(state, jobId, token);
   if (!isJob(job)) return job;
   job.lease!.expiresAt = now + state.config.visibilityTimeoutMs;
   return { ok: true, type: 'extended', job };
@@ -184,28 +223,30 @@ function heartbeat(state: QueueState, now: number, jobId: string, token: string)
 
 // #region ack
 function ack(state: QueueState, now: number, jobId: string, token: string): Result {
-  const job = checkLease(state, now, jobId, token);
+  const job = checkLease(state, jobId, token);
   if (!isJob(job)) return job;
-  job.status = 'done';
-  delete job.lease;
-  removeWaiting(state, jobId);
+  endLease(job, 'acked');
+  setStatus(state, job, 'done');
+  job.doneAt = now;
+  heapPush(state.done, { at: now, seq: state.nextSeq++, id: job.id });
   return { ok: true, type: 'acked', job };
 }
 // #endregion ack
 
 // #region fail
 function fail(state: QueueState, now: number, jobId: string, token: string, error: string, jitter: number): Result {
-  const job = checkLease(state, now, jobId, token);
+  const job = checkLease(state, jobId, token);
   if (!isJob(job)) return job;
-  delete job.lease;
+  endLease(job, 'failed');
   job.lastError = error;
   if (job.attempts >= state.config.maxAttempts) {
     // A poison message: it has failed every time. Park it in the dead-letter queue for a human.
-    job.status = 'dead';
-    removeWaiting(state, jobId);
+    setStatus(state, job, 'dead');
   } else {
-    job.status = 'pending';
+    // Backing off: the job waits out a delay before it is handed out again (see backoffDelay).
+    setStatus(state, job, 'pending');
     job.availableAt = now + backoffDelay(state.config, job.attempts, jitter);
+    pushPending(state, job);
   }
   return { ok: true, type: 'failed', job };
 }
@@ -223,38 +264,56 @@ export function backoffDelay(config: QueueConfig, attempts: number, jitter: numb
 // #region reclaim-expired
 /**
  * Lease expiry: a worker that crashed (or stalled) never acks, so when its lease runs out the job goes
- * back to pending for another worker, or to the dead-letter queue if it has used up its attempts.
- * Returns the ids of the jobs it reclaimed.
+ * back to the queue for another worker. Returns the ids of the jobs it reclaimed, in expiry order.
+ *
+ * `state.leases` holds leases by expiry time, earliest first, so only the leases that are due are looked
+ * at. An entry can be out of date: its lease may have ended (ack, fail) or been extended by a heartbeat.
  */
 export function reclaimExpired(state: QueueState, now: number): string[] {
   const reclaimed: string[] = [];
-  for (const id of state.waiting) {
-    const job = state.jobs[id]!;
-    if (job.status !== 'leased' || job.lease === undefined || job.lease.expiresAt > now) continue;
-    delete job.lease;
-    job.lastError = 'lease expired';
-    if (job.attempts >= state.config.maxAttempts) {
-      job.status = 'dead';
-    } else {
-      job.status = 'pending';
-      job.availableAt = now;
+  while (state.leases.length > 0 && state.leases[0]!.at <= now) {
+    const entry = heapPop(state.leases)!;
+    const job = own(state.jobs, entry.id);
+    const lease = job?.lease;
+    if (job === undefined || lease === undefined || lease.token !== entry.token) continue; // ended already
+    if (lease.expiresAt > now) {
+      // Extended by a heartbeat since the entry was made: file it again under its new expiry.
+      heapPush(state.leases, { ...entry, at: lease.expiresAt });
+      continue;
     }
-    reclaimed.push(id);
+    expireLease(state, job, now);
+    reclaimed.push(job.id);
   }
-  // Dead jobs leave the waiting list (done outside the loop so the loop does not skip entries).
-  state.waiting = state.waiting.filter((id) => state.jobs[id]!.status !== 'dead');
   return reclaimed;
 }
 // #endregion reclaim-expired
 
+// #region expire-lease
+/** The lease on `job` ran out at or before `now`: take the job back from the worker that held it. */
+export function expireLease(state: QueueState, job: Job, now: number): void {
+  endLease(job, 'expired'); // a late ack with the old token will be told "lease-expired"
+  job.lastError = 'lease expired';
+  if (job.attempts >= state.config.maxAttempts) {
+    // Every attempt ended with a lost worker: a job that crashes whoever runs it is a poison message.
+    setStatus(state, job, 'dead');
+  } else {
+    // The worker failed, not the job: it goes back in line, available at once (no backoff).
+    setStatus(state, job, 'pending');
+    job.availableAt = now;
+    pushPending(state, job);
+  }
+}
+// #endregion expire-lease
+
+/** Redrive: a person has fixed the cause, and a dead job goes back in line with a fresh set of attempts. */
 function redrive(state: QueueState, now: number, jobId: string): Result {
   const job = own(state.jobs, jobId);
   if (job === undefined) return refuse('unknown-job', `no job with id ${jobId}`);
   if (job.status !== 'dead') return refuse('not-dead', `job ${jobId} is ${job.status}; only dead jobs can be redriven`);
-  job.status = 'pending';
+  setStatus(state, job, 'pending');
   job.attempts = 0;
   job.availableAt = now;
-  state.waiting.push(jobId);
+  pushPending(state, job);
   return { ok: true, type: 'redriven', job };
 }
 
@@ -267,32 +326,76 @@ export interface Stats {
   total: number;
 }
 
+/** Counted as jobs change status, so reading the stats costs the same for ten jobs or a million. */
 export function stats(state: QueueState): Stats {
-  const s: Stats = { pending: 0, leased: 0, done: 0, dead: 0, total: 0 };
-  for (const job of Object.values(state.jobs)) {
-    s[job.status] += 1;
-    s.total += 1;
-  }
-  return s;
+  const { pending, leased, done, dead } = state.counts;
+  return { pending, leased, done, dead, total: pending + leased + done + dead };
 }
 // #endregion stats
 
+// #region next-wakeup
 /**
- * The earliest time at which something changes by itself (a lease expires or a backoff ends), or null.
- * The broker sets one timer for this moment instead of polling.
+ * The earliest time at which something changes by itself: a lease runs out, or the first job in line ends
+ * its backoff. Null if nothing is due. The broker sets one timer for this moment instead of polling.
+ * Forgetting done jobs needs no timer: the next command does it.
  */
 export function nextWakeup(state: QueueState, now: number): number | null {
-  let next: number | null = null;
-  for (const id of state.waiting) {
+  const leaseEnds = state.leases[0]?.at ?? null;
+  const first = state.pending[0];
+  const backoffEnds = first !== undefined && first.at > now ? first.at : null;
+  if (leaseEnds === null) return backoffEnds;
+  if (backoffEnds === null) return leaseEnds;
+  return Math.min(leaseEnds, backoffEnds);
+}
+// #endregion next-wakeup
+
+// #region forget-done
+/** Forgets done jobs (and their idempotency keys) that were done at least doneRetentionMs ago. */
+function forgetDone(state: QueueState, now: number): string[] {
+  const forgotten: string[] = [];
+  while (state.done.length > 0 && state.done[0]!.at + state.config.doneRetentionMs <= now) {
+    const id = heapPop(state.done)!.id;
     const job = state.jobs[id]!;
-    const t = job.status === 'leased' ? job.lease!.expiresAt : job.availableAt > now ? job.availableAt : null;
-    if (t !== null && (next === null || t < next)) next = t;
+    if (job.idempotencyKey !== undefined) delete state.byKey[job.idempotencyKey];
+    delete state.jobs[id];
+    state.counts.done -= 1;
+    forgotten.push(id);
   }
-  return next;
+  return forgotten;
+}
+// #endregion forget-done
+
+/**
+ * An ack, a fail or a heartbeat leaves the lease's entry in `state.leases` out of date, and digging it out
+ * of the middle of the heap would be costly. Out-of-date entries are skipped when they come due, but the
+ * FIRST entry must be exact, or nextWakeup would wake the broker for a lease that is long gone (once per
+ * acked job!). So after every command: drop first entries whose lease ended, re-file extended ones.
+ */
+function tidyLeases(state: QueueState): void {
+  for (let top = state.leases[0]; top !== undefined; top = state.leases[0]) {
+    const lease = own(state.jobs, top.id)?.lease;
+    if (lease?.token === top.token && lease.expiresAt === top.at) return; // exact: done
+    heapPop(state.leases);
+    if (lease?.token === top.token) heapPush(state.leases, { ...top, at: lease.expiresAt }); // extended
+  }
 }
 
-function removeWaiting(state: QueueState, jobId: string): void {
-  state.waiting = state.waiting.filter((id) => id !== jobId);
+/** Every status change goes through here, so the counts behind stats() are always right. */
+function setStatus(state: QueueState, job: Job, status: JobStatus): void {
+  state.counts[job.status] -= 1;
+  state.counts[status] += 1;
+  job.status = status;
+}
+
+/** Puts a pending job in line, ordered by the time it becomes available. */
+function pushPending(state: QueueState, job: Job): void {
+  heapPush(state.pending, { at: job.availableAt, seq: state.nextSeq++, id: job.id });
+}
+
+/** Ends the job's current lease, remembering which lease it was and why it ended. */
+function endLease(job: Job, reason: 'expired' | 'acked' | 'failed'): void {
+  job.endedLease = { token: job.lease!.token, reason };
+  delete job.lease;
 }
 
 /**
