@@ -10,12 +10,13 @@ export const sidebar: DefaultTheme.SidebarItem[] = [
     text: 'Part I · Fundamentals',
     items: [
       { text: 'Session 1 · What is a distributed system?', link: '/fundamentals/01-what-is-ds' },
-      { text: 'Session 2 · A work queue', link: '/fundamentals/02-queue-system' },
+      { text: 'Session 2 · The queue system', link: '/fundamentals/02-queue-system' },
     ],
   },
   {
     text: 'Reference',
     items: [
+      { text: "The queue's HTTP API", link: '/reference/queue-http-api' },
       { text: 'Docker setup', link: '/reference/docker-setup' },
       { text: 'Troubleshooting', link: '/reference/troubleshooting' },
     ],
@@ -29,7 +30,8 @@ export const nav: DefaultTheme.NavItem[] = [
 ];
 
 /**
- * Markdown under docs/ that is NOT a page: partials meant for `<!--@include: -->` start with `_`,
- * and READMEs are notes for contributors. (Quiz data files are .ts, so VitePress never treats them as pages.)
+ * Markdown under docs/ that is NOT a page: partials meant for `<!--@include: -->` start with `_` or live in a
+ * `parts/` folder (e.g. fundamentals/parts/queue-bench.md, which the queue benchmark writes), and READMEs are
+ * notes for contributors. (Quiz data files are .ts, so VitePress never treats them as pages.)
  */
-export const srcExclude: string[] = ['**/_*.md', '**/README.md'];
+export const srcExclude: string[] = ['**/_*.md', '**/parts/**', '**/README.md'];
