@@ -1,0 +1,304 @@
+// npm run bench:queue: our queue broker against beanstalkd, both with fsync on, on this machine.
+//
+//   npm run bench:queue                       the full run (a few minutes); writes tests/bench/results/queue.json
+//                                             and regenerates docs/fundamentals/parts/queue-bench.md
+//   npm run bench:queue -- --quick            short windows and a 10,000-job backlog; prints only
+//   npm run bench:queue -- --profile          also records a CPU profile of the broker under load and
+//                                             prints where its time goes
+//   options: --seconds=N (measured window per run), --rounds=N (runs per system and client count; the best is kept), --backlog=N (the large backlog), --write / --no-write,
+//            --note="..." (a remark printed beside the figures, e.g. that the machine was busy)
+//
+// What it measures (a benchmark, not a test: it is not part of `npm test`):
+//   1. load: jobs/s end to end (enqueue -> lease -> ack; put -> reserve -> delete) at 1, 8 and 64
+//      concurrent clients, p50/p99 per operation, and the ratio ours / beanstalkd;
+//   2. backlog: the same cycles with 1,000 and with 100,000 jobs already waiting;
+//   3. after that: the broker's RSS, its data directory's size, and the time a restart takes after kill -9.
+
+import os from 'node:os';
+import path from 'node:path';
+import { runLoad, fill, type LoadResult } from './load.ts';
+import { busiestProfile } from './profile.ts';
+import { writeReport, type BenchReport, type Comparison, type Measured } from './report.ts';
+import {
+  beanstalkdInstalled,
+  beanstalkdVersion,
+  cpuMs,
+  dirBytes,
+  rssBytes,
+  startBeanstalkd,
+  startBroker,
+  stopAllServers,
+  stopBroker,
+  tempDir,
+  type RunningBroker,
+} from './servers.ts';
+import { BrokerHttp } from './broker-http.ts';
+import { beanstalkd, ourBroker, payload } from './targets.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const option = (name: string, fallback: number) => {
+  const arg = args.find((a) => a.startsWith(`--${name}=`));
+  return arg === undefined ? fallback : Number(arg.slice(name.length + 3));
+};
+const quick = flag('quick');
+const settings = {
+  clients: [1, 8, 64],
+  warmupMs: quick ? 500 : 1_500,
+  durationMs: option('seconds', quick ? 2 : 5) * 1000,
+  smallBacklog: 1_000,
+  largeBacklog: option('backlog', quick ? 10_000 : 100_000),
+  backlogClients: 8,
+  rounds: option('rounds', quick ? 1 : 2),
+  profile: flag('profile'),
+  note: args.find((a) => a.startsWith('--note='))?.slice('--note='.length),
+  write: flag('write') || (!quick && !flag('no-write') && option('backlog', 100_000) === 100_000),
+};
+
+const print = (line = '') => console.log(line);
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n.toFixed(1)) : '–');
+const mb = (bytes: number | null) => (bytes === null ? '–' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const machine = {
+    cpu: `${os.cpus()[0]?.model ?? 'unknown cpu'} × ${os.cpus().length}`,
+    memory: `${Math.round(os.totalmem() / 1024 ** 3)} GB`,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
+  };
+  print(`queue bench on ${machine.cpu}, ${machine.memory}, Node ${machine.node}; load average ${machine.loadAverageAtStart.join(' ')}`);
+  print(`(measured window ${settings.durationMs / 1000} s per run after ${settings.warmupMs / 1000} s of warm-up; data in ${os.tmpdir()})`);
+  const haveBeanstalkd = beanstalkdInstalled();
+  if (!haveBeanstalkd) {
+    print('beanstalkd is not installed, so only our broker is measured. To compare, install it:');
+    print('  sudo apt-get install beanstalkd      (Debian/Ubuntu; brew install beanstalkd on macOS)');
+  }
+
+  // 1. Load ---------------------------------------------------------------------------------------
+  print('\n1. load: enqueue -> lease -> ack, N clients each running cycles back to back');
+  const profileDir = settings.profile ? tempDirKept('bench-profile-') : '';
+  const broker = await startBroker(tempDir('bench-broker-'), settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+  print(`   our broker: pid ${broker.pid}, port ${broker.port}, started in ${fmt(broker.startMs)} ms (empty data directory)`);
+  const bean = haveBeanstalkd ? await startBeanstalkd() : null;
+  if (bean !== null) print(`   ${beanstalkdVersion()}: pid ${bean.pid}, port ${bean.port}, binlog in ${bean.dir}, -f 0 (fsync every write)`);
+
+  // The machine may be busy with other work, which hits both servers but not evenly over time: run each
+  // pairing `rounds` times, alternating which system goes first, and keep each system's best round.
+  const comparisons: Comparison[] = [];
+  for (const clients of settings.clients) {
+    const runs: { ours: Measured[]; beanstalkd: Measured[] } = { ours: [], beanstalkd: [] };
+    for (let round = 0; round < settings.rounds; round++) {
+      const runOurs = async () => runs.ours.push(await measure('our broker', clients, broker.pid, ourBroker(broker.port, clients)));
+      const runTheirs = async () => {
+        if (bean !== null) runs.beanstalkd.push(await measure('beanstalkd', clients, bean.pid, beanstalkd(bean.port)));
+      };
+      if (round % 2 === 0) await runOurs().then(runTheirs);
+      else await runTheirs().then(runOurs);
+    }
+    const ours = best(runs.ours)!;
+    const theirs = best(runs.beanstalkd);
+    comparisons.push({
+      clients,
+      ours,
+      beanstalkd: theirs,
+      ratio: theirs === null ? null : ours.jobsPerSec / theirs.jobsPerSec,
+      rounds: { ours: runs.ours.map((r) => Math.round(r.jobsPerSec)), beanstalkd: runs.beanstalkd.map((r) => Math.round(r.jobsPerSec)) },
+    });
+  }
+  printLoadTable(comparisons);
+
+  const afterLoad = await brokerFootprint(broker);
+  print(`   our broker after the load runs: ${fmt(afterLoad.stats.total ?? 0)} jobs, RSS ${mb(afterLoad.rssBytes)}, data ${mb(afterLoad.diskBytes)}`);
+  const beanFootprint = bean === null ? null : { rssBytes: rssBytes(bean.pid), diskBytes: dirBytes(bean.dir) };
+  if (beanFootprint !== null) print(`   beanstalkd after the load runs: RSS ${mb(beanFootprint.rssBytes)}, binlog ${mb(beanFootprint.diskBytes)}`);
+
+  if (settings.profile) {
+    await stopBroker(broker); // SIGTERM: node writes the profile as it exits
+    printProfile(profileDir);
+  } else {
+    await stopBroker(broker);
+  }
+
+  // 2. Backlog ------------------------------------------------------------------------------------
+  print(`\n2. backlog: the same cycles (${settings.backlogClients} clients) on top of jobs already waiting`);
+  const backlogBroker = await startBroker(tempDir('bench-backlog-'));
+  const http = new BrokerHttp(backlogBroker.port, 64);
+  let waiting = 0;
+  const backlog: { waiting: number; result: Measured }[] = [];
+  for (const size of [settings.smallBacklog, settings.largeBacklog]) {
+    const fillStarted = performance.now();
+    const toAdd = size - waiting;
+    print(`   filling the backlog to ${fmt(size)} jobs (${fmt(toAdd)} enqueues, 64 at a time)...`);
+    await fill(
+      toAdd,
+      64,
+      async (i) => void (await http.enqueue(payload(waiting + i))),
+      (done) => print(`     ${fmt(waiting + done)} / ${fmt(size)} waiting (${fmt(done / ((performance.now() - fillStarted) / 1000))} enqueues/s)`),
+    );
+    waiting = size;
+    // Each cycle enqueues one job at the back and leases the oldest at the front, so the backlog stays
+    // at `size` and every measured cycle does the same work whatever the backlog.
+    const result = await measure(`backlog ${fmt(size)}`, settings.backlogClients, backlogBroker.pid, ourBroker(backlogBroker.port, settings.backlogClients));
+    backlog.push({ waiting: size, result });
+  }
+  http.close();
+  const [small, large] = backlog as [(typeof backlog)[0], (typeof backlog)[0]];
+  const slowdown = small.result.jobsPerSec / large.result.jobsPerSec;
+  print(`   ${fmt(small.result.jobsPerSec)} jobs/s with ${fmt(small.waiting)} waiting, ${fmt(large.result.jobsPerSec)} with ${fmt(large.waiting)}: ` +
+    `${slowdown.toFixed(2)}× slower (target: within 2×) ${slowdown <= 2 ? 'ok' : 'MISSED'}`);
+
+  // 3. Footprint and restart ----------------------------------------------------------------------
+  print(`\n3. after ${fmt(large.waiting)} jobs waiting (and ${fmt(small.result.jobs + large.result.jobs)}+ cycled): memory, disk, restart after kill -9`);
+  const before = await brokerFootprint(backlogBroker);
+  print(`   RSS ${mb(before.rssBytes)}, data directory ${mb(before.diskBytes)}, stats ${JSON.stringify(before.stats)}`);
+  await stopBroker(backlogBroker, 'SIGKILL');
+  print('   killed with SIGKILL; starting it again on the same data directory...');
+  const restarted = await startBroker(backlogBroker.dataDir);
+  const after = await brokerFootprint(restarted);
+  const same = JSON.stringify(after.stats) === JSON.stringify(before.stats);
+  print(`   restart: /health answered after ${fmt(restarted.startMs)} ms (an empty broker: ${fmt(broker.startMs)} ms); ` +
+    `stats ${same ? 'the same' : `DIFFER: ${JSON.stringify(after.stats)}`}; RSS after replay ${mb(after.rssBytes)}`);
+  await stopBroker(restarted);
+  if (!same) throw new Error('the broker came back with different stats after kill -9');
+
+  const report: BenchReport = {
+    date: new Date(started).toISOString(),
+    command: 'npm run bench:queue',
+    ...(settings.note === undefined ? {} : { note: settings.note }),
+    machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))) },
+    beanstalkd: haveBeanstalkd ? beanstalkdVersion() : null,
+    settings: { clients: settings.clients, warmupMs: settings.warmupMs, durationMs: settings.durationMs, smallBacklog: settings.smallBacklog, largeBacklog: settings.largeBacklog, backlogClients: settings.backlogClients, rounds: settings.rounds },
+    load: comparisons,
+    backlog: { clients: settings.backlogClients, small, large, slowdown },
+    footprint: {
+      afterLoad: { jobs: afterLoad.stats.total ?? 0, rssBytes: afterLoad.rssBytes, diskBytes: afterLoad.diskBytes },
+      beanstalkdAfterLoad: beanFootprint,
+      withBacklog: { stats: before.stats, rssBytes: before.rssBytes, diskBytes: before.diskBytes },
+      emptyStartMs: broker.startMs,
+      restartMs: restarted.startMs,
+      rssAfterRestartBytes: after.rssBytes,
+    },
+    seconds: (Date.now() - started) / 1000,
+  };
+  print(`\ndone in ${fmt(report.seconds)} s; load average now ${report.machine.loadAverageAtEnd.join(' ')}`);
+  if (settings.write) {
+    const written = writeReport(report);
+    print(`wrote ${written.join(' and ')}`);
+  } else {
+    print('(figures not written: --quick, --no-write or a non-default backlog; add --write to write them anyway)');
+  }
+}
+
+/** One load run, with a progress line before and the result after. */
+async function measure(name: string, clients: number, serverPid: number, target: ReturnType<typeof ourBroker>): Promise<Measured> {
+  process.stdout.write(`   ${name.padEnd(18)} ${String(clients).padStart(2)} client${clients === 1 ? ' ' : 's'} ... `);
+  let serverCpu: number | null = null;
+  let clientCpu = process.cpuUsage();
+  let result: LoadResult;
+  try {
+    result = await runLoad({
+      clients,
+      warmupMs: settings.warmupMs,
+      durationMs: settings.durationMs,
+      connect: target.connect,
+      onWindow: (edge) => {
+        const cpu = cpuMs(serverPid);
+        if (edge === 'begin') {
+          serverCpu = cpu;
+          clientCpu = process.cpuUsage();
+        } else {
+          serverCpu = serverCpu === null || cpu === null ? null : cpu - serverCpu;
+          const used = process.cpuUsage(clientCpu);
+          clientCpu = { user: used.user, system: used.system };
+        }
+      },
+    });
+  } finally {
+    target.close();
+  }
+  const perJob = (cpu: number | null) => (cpu === null || result.jobs === 0 ? null : cpu / result.jobs);
+  const serverCpuMsPerJob = perJob(serverCpu);
+  const clientCpuMsPerJob = (clientCpu.user + clientCpu.system) / 1000 / Math.max(1, result.jobs);
+  const l = result.latency;
+  print(
+    `${fmt(result.jobsPerSec).padStart(6)} jobs/s  p50/p99 ms: enqueue ${ms(l.enqueue.p50)}/${ms(l.enqueue.p99)}, ` +
+      `lease ${ms(l.lease.p50)}/${ms(l.lease.p99)}, ack ${ms(l.ack.p50)}/${ms(l.ack.p99)}; ` +
+      `CPU per job: server ${serverCpuMsPerJob === null ? '–' : ms(serverCpuMsPerJob)} ms, bench client ${ms(clientCpuMsPerJob)} ms`,
+  );
+  return { ...result, serverCpuMsPerJob, clientCpuMsPerJob };
+}
+
+function printLoadTable(rows: Comparison[]): void {
+  print('\n   clients | ours jobs/s | beanstalkd jobs/s | ours / beanstalkd');
+  print('   ------- | ----------- | ----------------- | -----------------');
+  for (const r of rows) {
+    const theirs = r.beanstalkd === null ? '–' : fmt(r.beanstalkd.jobsPerSec);
+    const ratio = r.ratio === null ? '–' : `${r.ratio.toFixed(2)}×`;
+    print(`   ${String(r.clients).padStart(7)} | ${fmt(r.ours.jobsPerSec).padStart(11)} | ${theirs.padStart(17)} | ${ratio.padStart(17)}`);
+  }
+  const at64 = rows.find((r) => r.clients === 64);
+  if (at64?.ratio !== null && at64 !== undefined) {
+    print(`   goal: at least beanstalkd's throughput at 64 clients: ${at64.ratio! >= 1 ? 'met' : 'NOT met'} (${at64.ratio!.toFixed(2)}×)`);
+  }
+}
+
+/** The run with the highest throughput (null if there was none). */
+function best(runs: Measured[]): Measured | null {
+  return runs.reduce<Measured | null>((a, b) => (a === null || b.jobsPerSec > a.jobsPerSec ? b : a), null);
+}
+
+async function brokerFootprint(broker: RunningBroker): Promise<{ stats: Record<string, number>; rssBytes: number | null; diskBytes: number }> {
+  const http = new BrokerHttp(broker.port, 1);
+  try {
+    const stats = await http.stats();
+    return { stats, rssBytes: rssBytes(broker.pid), diskBytes: dirBytes(broker.dataDir) };
+  } finally {
+    http.close();
+  }
+}
+
+function printProfile(dir: string): void {
+  const summary = busiestProfile(dir);
+  if (summary === null) {
+    print(`   (no CPU profile was written to ${dir})`);
+    return;
+  }
+  const busy = summary.totalMs - summary.idleMs;
+  print(`\n   where the broker's CPU time went: busy ${fmt(busy)} ms, idle ${fmt(summary.idleMs)} ms (waiting for the network or an fsync,`);
+  print(`   or while beanstalkd was measured). Shares of the busy time; open ${summary.file} in Chrome DevTools for more.`);
+  print('   by area:');
+  for (const a of summary.areas) print(`     ${(100 * a.share).toFixed(1).padStart(5)}%  ${a.name}`);
+  print('   top functions by self time:');
+  for (const f of summary.top) print(`     ${(100 * f.share).toFixed(1).padStart(5)}%  ${f.name}`);
+}
+
+/** A temp directory that is NOT removed at the end (the profile is for the reader to open). */
+function tempDirKept(prefix: string): string {
+  return path.join(os.tmpdir(), `${prefix}${process.pid}`);
+}
+
+// Ctrl-C or an error must not leave servers running or temp directories behind.
+let stopping = false;
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await stopAllServers();
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => {
+  print('\ninterrupted: stopping the servers and removing their data');
+  void shutdown(130);
+});
+process.on('SIGTERM', () => void shutdown(143));
+
+main().then(
+  () => shutdown(0),
+  (err: unknown) => {
+    console.error('\nbench failed:', err instanceof Error ? err.stack ?? err.message : err);
+    void shutdown(1);
+  },
+);
