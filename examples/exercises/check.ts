@@ -5,9 +5,15 @@
 //   npm run check -- <exercise> --solution          grades the reference solution (solution.ts)
 //   npm run check -- <exercise> --file <path>       grades any file that exports the same names (a relative
 //                                                   path is taken from the directory you ran npm in)
+//   npm run check -- <exercise> --seed <N>          the seeded checks (random runs) replay run N alone; a
+//                                                   failing random run prints this command with its seed
 //
 // <exercise> is a folder name such as 02-lease-expiry (its number, 02, or its name, lease-expiry, work too).
 // Exit code: 0 when every check passes, 1 when any fails, 2 for a usage error (unknown exercise, bad flag).
+//
+// Two ways a graded file can fail before any check runs, told apart because they need different fixes:
+// the module does not load at all (a syntax error, or an error thrown at its top level: the real error is
+// shown), or it loads but does not export the function the checks call (the names it does export are shown).
 //
 // Why a child process: your code may loop forever or crash the process. The checks run in a child Node
 // process that reports each check as it starts and ends; if one takes longer than CHECK_TIMEOUT_MS (default
@@ -20,7 +26,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Exercise } from './types.ts';
+import type { CheckContext, Exercise } from './types.ts';
 
 const EXERCISES_DIR = fileURLToPath(new URL('.', import.meta.url));
 const CHILD_FLAG = '--run-checks-in-child'; // internal: how the checker starts its child process
@@ -49,10 +55,23 @@ const indent = (text: string) => text.split('\n').map((line) => `    ${line}`).j
 // ---- Messages from the child process ------------------------------------------------------------------------
 type ChildMessage =
   | { kind: 'loaded' }
-  | { kind: 'load-error'; message: string }
+  | { kind: 'load-error'; phase: LoadPhase; message: string; where?: string }
   | { kind: 'start'; index: number }
-  | { kind: 'result'; index: number; ok: boolean; message?: string; where?: string }
+  | { kind: 'result'; index: number; ok: boolean; message?: string; where?: string; hint?: string; seed?: number }
   | { kind: 'done' };
+
+/** 'import': the module itself failed to load; 'export': it loaded but lacks what the checks call. */
+type LoadPhase = 'import' | 'export';
+
+/** A CheckFailure's extras (see types.ts), read by shape: the error may come from another module instance. */
+function extras(err: unknown): { hint?: string; seed?: number } {
+  if (typeof err !== 'object' || err === null) return {};
+  const { hint, seed } = err as { hint?: unknown; seed?: unknown };
+  return {
+    ...(typeof hint === 'string' && hint !== '' ? { hint } : {}),
+    ...(typeof seed === 'number' && Number.isInteger(seed) ? { seed } : {}),
+  };
+}
 
 /** An error as a learner wants to see it: the message, absolute paths made relative, no stack dump. */
 function describe(err: unknown): string {
@@ -72,7 +91,7 @@ function locate(err: unknown, file: string): string | undefined {
 }
 
 // ---- Child: load the exercise and the graded file, run checks from `start` on -------------------------------
-async function child(indexPath: string, target: string, start: number): Promise<void> {
+async function child(indexPath: string, target: string, start: number, context: CheckContext): Promise<void> {
   const send = (msg: ChildMessage) => new Promise<void>((done) => process.send!(msg, () => done()));
   let current = -1;
   const stray = (err: unknown) => {
@@ -80,20 +99,26 @@ async function child(indexPath: string, target: string, start: number): Promise<
     void send(
       current >= 0
         ? { kind: 'result', index: current, ok: false, message: `uncaught error: ${describe(err)}`, where: locate(err, target) }
-        : { kind: 'load-error', message: describe(err) },
+        : { kind: 'load-error', phase: 'import', message: describe(err), where: locate(err, target) },
     ).then(() => process.exit(1));
   };
   process.on('uncaughtException', stray);
   process.on('unhandledRejection', stray);
   process.on('disconnect', () => process.exit(1)); // the checker is gone: never linger (e.g. in an endless loop's wake)
 
-  let exercise: Exercise<unknown>;
+  const exercise = ((await import(pathToFileURL(indexPath).href)) as { exercise: Exercise<unknown> }).exercise;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(target).href)) as Record<string, unknown>;
+  } catch (err) {
+    await send({ kind: 'load-error', phase: 'import', message: describe(err), where: locate(err, target) });
+    process.exit(1);
+  }
   let impl: unknown;
   try {
-    exercise = ((await import(pathToFileURL(indexPath).href)) as { exercise: Exercise<unknown> }).exercise;
-    impl = exercise.load((await import(pathToFileURL(target).href)) as Record<string, unknown>);
+    impl = exercise.load(mod);
   } catch (err) {
-    await send({ kind: 'load-error', message: describe(err) });
+    await send({ kind: 'load-error', phase: 'export', message: describe(err) });
     process.exit(1);
   }
   await send({ kind: 'loaded' });
@@ -101,10 +126,10 @@ async function child(indexPath: string, target: string, start: number): Promise<
     current = i;
     await send({ kind: 'start', index: i });
     try {
-      await exercise.checks[i]!.run(impl);
+      await exercise.checks[i]!.run(impl, context);
       await send({ kind: 'result', index: i, ok: true });
     } catch (err) {
-      await send({ kind: 'result', index: i, ok: false, message: describe(err), where: locate(err, target) });
+      await send({ kind: 'result', index: i, ok: false, message: describe(err), where: locate(err, target), ...extras(err) });
     }
   }
   current = -1;
@@ -113,7 +138,9 @@ async function child(indexPath: string, target: string, start: number): Promise<
 }
 
 // ---- Parent: run the checks, one child at a time, and report ------------------------------------------------
-interface Outcome { ok: boolean; message?: string; where?: string }
+interface Outcome { ok: boolean; message?: string; where?: string; hint?: string; seed?: number }
+interface LoadError { phase: LoadPhase; message: string; where?: string }
+interface ChildEnd { loadError?: LoadError; next: number; timedOut?: boolean }
 
 let activeChild: ChildProcess | undefined; // killed if the checker itself is told to stop
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -124,11 +151,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /** Start a child at check `start`; resolve with the outcomes it produced (and how it ended). */
-function runChild(indexPath: string, target: string, start: number, onResult: (i: number, o: Outcome) => void) {
+function runChild(indexPath: string, target: string, start: number, seed: number | undefined, onResult: (i: number, o: Outcome) => void) {
   // Keep the parent's loader flags (`--import tsx`), so the child can import .ts files too.
   const execArgv = process.execArgv.some((a) => a.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
-  return new Promise<{ loadError?: string; next: number; timedOut?: boolean }>((done) => {
-    const proc: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_FLAG, indexPath, target, String(start)], {
+  return new Promise<ChildEnd>((done) => {
+    const args = [CHILD_FLAG, indexPath, target, String(start), seed === undefined ? '' : String(seed)];
+    const proc: ChildProcess = fork(fileURLToPath(import.meta.url), args, {
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'], // the graded code's console.log still shows up
     });
@@ -136,8 +164,11 @@ function runChild(indexPath: string, target: string, start: number, onResult: (i
     let running = -1; // the check in progress, -1 while loading
     let next = start;
     let finished = false;
-    let timer = setTimeout(() => finish({ loadError: `loading took longer than ${LOAD_TIMEOUT_MS / 1000} s (a loop at the top level of the file?)`, next }), LOAD_TIMEOUT_MS);
-    const finish = (r: { loadError?: string; next: number; timedOut?: boolean }) => {
+    let timer = setTimeout(
+      () => finish({ loadError: { phase: 'import', message: `loading took longer than ${LOAD_TIMEOUT_MS / 1000} s (a loop at the top level of the file?)` }, next }),
+      LOAD_TIMEOUT_MS,
+    );
+    const finish = (r: ChildEnd) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
@@ -148,7 +179,7 @@ function runChild(indexPath: string, target: string, start: number, onResult: (i
     proc.on('message', (raw) => {
       const msg = raw as ChildMessage;
       if (msg.kind === 'loaded') clearTimeout(timer);
-      else if (msg.kind === 'load-error') finish({ loadError: msg.message, next });
+      else if (msg.kind === 'load-error') finish({ loadError: { phase: msg.phase, message: msg.message, where: msg.where }, next });
       else if (msg.kind === 'start') {
         running = msg.index;
         timer = setTimeout(() => {
@@ -159,7 +190,7 @@ function runChild(indexPath: string, target: string, start: number, onResult: (i
         clearTimeout(timer);
         running = -1;
         next = msg.index + 1;
-        onResult(msg.index, { ok: msg.ok, message: msg.message, where: msg.where });
+        onResult(msg.index, { ok: msg.ok, message: msg.message, where: msg.where, hint: msg.hint, seed: msg.seed });
       } else if (msg.kind === 'done') finish({ next: Number.POSITIVE_INFINITY });
     });
     proc.on('exit', (code, signal) => {
@@ -167,7 +198,9 @@ function runChild(indexPath: string, target: string, start: number, onResult: (i
       if (running >= 0) {
         onResult(running, { ok: false, message: `the process exited during this check (${signal ?? `exit code ${code}`}); does the code call process.exit?` });
         finish({ next: running + 1 });
-      } else if (next === start) finish({ loadError: `the checker's child process exited while loading (${signal ?? `exit code ${code}`})`, next });
+      } else if (next === start) {
+        finish({ loadError: { phase: 'import', message: `the checker's child process exited while loading (${signal ?? `exit code ${code}`})` }, next });
+      }
       else finish({ next });
     });
   });
@@ -203,7 +236,7 @@ async function printList(out: (s: string) => void): Promise<void> {
   if (all.length === 0) out('  (none yet)');
 }
 
-const USAGE = 'Usage: npm run check -- <exercise> [--solution | --file <path>]';
+const USAGE = 'Usage: npm run check -- <exercise> [--solution | --file <path>] [--seed <N>]';
 
 async function usageError(message: string): Promise<never> {
   const err = (s: string) => process.stderr.write(`${s}\n`);
@@ -218,6 +251,7 @@ async function main(argv: string[]): Promise<void> {
   let name: string | undefined;
   let mode: 'learner' | 'solution' | 'file' = 'learner';
   let file: string | undefined;
+  let seed: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') {
@@ -232,6 +266,10 @@ async function main(argv: string[]): Promise<void> {
       file = a === '--file' ? argv[++i] : a.slice('--file='.length);
       if (file === undefined || file === '') await usageError('--file needs a path, e.g. --file my-try.ts');
       mode = 'file';
+    } else if (a === '--seed' || a.startsWith('--seed=')) {
+      const text = a === '--seed' ? argv[++i] : a.slice('--seed='.length);
+      if (text === undefined || !/^\d{1,9}$/.test(text)) await usageError('--seed needs a whole number, e.g. --seed 17');
+      seed = Number(text);
     } else if (a.startsWith('-')) await usageError(`Unknown option ${a}.`);
     else if (name === undefined) name = a;
     else await usageError(`Only one exercise at a time (got "${name}" and "${a}").`);
@@ -259,12 +297,21 @@ async function main(argv: string[]): Promise<void> {
   const target =
     mode === 'solution' ? join(found.dir, 'solution.ts') : mode === 'file' ? resolve(process.env.INIT_CWD ?? process.cwd(), file!) : join(found.dir, exercise.learnerFile);
   if (!existsSync(target)) await usageError(`No such file: ${show(target)}`);
+  if (seed !== undefined && !exercise.checks.some((c) => c.seeded === true)) {
+    await usageError(`Exercise ${found.name} has no random runs, so --seed does not apply to it.`);
+  }
+  // The exact command that replays one random run of this very file.
+  const quote = (s: string) => (/^[\w./@:+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+  const rerun = (n: number) =>
+    `npm run check -- ${found.name}${mode === 'solution' ? ' --solution' : mode === 'file' ? ` --file ${quote(file!)}` : ''} --seed ${n}`;
 
   console.log(`${bold(`Exercise ${found.name}:`)} ${exercise.title}`);
   console.log(dim(`Checking ${show(target)}  (explained in docs/${exercise.page})`));
+  if (seed !== undefined) console.log(dim(`--seed ${seed}: each random check plays run ${seed} only`));
   console.log('');
 
   const outcomes: Outcome[] = [];
+  const hintsShown = new Map<string, string>(); // hint -> the check that showed it first, so none is said twice
   const report = (i: number, o: Outcome) => {
     outcomes[i] = o;
     const check = exercise.checks[i]!;
@@ -275,7 +322,11 @@ async function main(argv: string[]): Promise<void> {
     console.log(`${red('✘')} ${check.name}`);
     if (o.message !== undefined) console.log(indent(o.message));
     if (o.where !== undefined) console.log(indent(dim(`at ${o.where}`)));
-    console.log(indent(`${bold('hint:')} ${check.hint}`));
+    const hint = o.hint ?? check.hint;
+    const earlier = hintsShown.get(hint);
+    console.log(indent(`${bold('hint:')} ${earlier === undefined ? hint : `the same as for "${earlier}" above.`}`));
+    if (earlier === undefined) hintsShown.set(hint, check.name);
+    if (o.seed !== undefined) console.log(indent(`${bold('replay this run alone:')} ${rerun(o.seed)}`));
   };
 
   let start = 0;
@@ -288,13 +339,21 @@ async function main(argv: string[]): Promise<void> {
       }
       break;
     }
-    const r = await runChild(join(found.dir, 'index.ts'), target, start, report);
+    const r = await runChild(join(found.dir, 'index.ts'), target, start, seed, report);
     timeouts = r.timedOut === true ? timeouts + 1 : 0;
     if (r.loadError !== undefined) {
-      console.log(`${red('✘')} ${show(target)} could not be loaded, so no check could run:`);
-      console.log(indent(r.loadError));
-      console.log(indent(`${bold('hint:')} fix this first; a syntax error names the file, line and column. ` +
-        '`npm run typecheck` lists type errors too.'));
+      const { phase, message, where } = r.loadError;
+      if (phase === 'import') {
+        console.log(`${red('✘')} ${show(target)} failed to load, so no check could run. The error:`);
+        console.log(indent(message));
+        if (where !== undefined) console.log(indent(dim(`at ${where}`)));
+        console.log(indent(`${bold('hint:')} the file itself stops Node before any check starts: fix the line this error ` +
+          'names (a syntax error shows file:line:column). `npm run typecheck` also lists type errors, which do not stop loading.'));
+      } else {
+        console.log(`${red('✘')} ${show(target)} loaded, but ${message}`);
+        console.log(indent(`${bold('hint:')} the file itself is fine; the checker just cannot find the function it calls. ` +
+          'Keep the `export` keyword and the exact name and parameters from the starter file.'));
+      }
       for (let i = start; i < exercise.checks.length; i++) outcomes[i] = { ok: false };
       break;
     }
@@ -305,7 +364,9 @@ async function main(argv: string[]): Promise<void> {
   const failed = exercise.checks.length - passed;
   console.log('');
   const summary = `${passed} passed, ${failed} failed`;
-  console.log(failed === 0 ? green(`${summary}. All checks pass!`) : red(summary));
+  if (failed > 0) console.log(red(summary));
+  else if (seed !== undefined) console.log(green(`${summary} with --seed ${seed}. Now run without --seed to play every random run.`));
+  else console.log(green(`${summary}. All checks pass!`));
   process.exit(failed === 0 ? 0 : 1);
 }
 
@@ -316,7 +377,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 if (process.argv[2] === CHILD_FLAG) {
-  await child(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
+  const seedArg = process.argv[6];
+  await child(process.argv[3]!, process.argv[4]!, Number(process.argv[5]), seedArg ? { seed: Number(seedArg) } : {});
 } else {
   await main(process.argv.slice(2));
 }
