@@ -84,7 +84,7 @@ describe('idle workers', () => {
     for (const w of workers) await w.waitForLine(/polling/);
     await new Promise((r) => setTimeout(r, 1_000)); // both parked in a long-poll
     // A lease that found nothing changed nothing, so it was not logged (no fsync per idle poll).
-    expect(fs.statSync(path.join(dataDir, 'queue.log')).size).toBe(0);
+    expect(fs.statSync(path.join(dataDir, 'queue-000001.log')).size).toBe(0);
     for (const w of workers) expect(await w.kill('SIGTERM')).toEqual({ code: 0, signal: null });
 
     // A lease waiting up to 30 s gets a job enqueued while it waits. Without the wake-up it would get
@@ -93,7 +93,7 @@ describe('idle workers', () => {
     await new Promise((r) => setTimeout(r, 300));
     const { job } = await broker.client.enqueue({ task: 'wake-up' });
     expect(await waiting).toMatchObject({ id: job.id, status: 'leased', lease: { workerId: 'probe' } });
-    const log = fs.readFileSync(path.join(dataDir, 'queue.log'), 'utf8').trim().split('\n');
+    const log = fs.readFileSync(path.join(dataDir, 'queue-000001.log'), 'utf8').trim().split('\n');
     expect(log.map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['enqueue', 'lease']);
   });
 });

@@ -3,7 +3,7 @@
 // backoff end) and waiting (workers parked in a long-poll until a job turns up).
 //
 // The HTTP layer (broker.ts) turns requests into commands and calls `execute`; this file decides what is
-// logged and when a reply may leave.
+// logged, when a reply may leave, and when the log is compacted into a snapshot (snapshot.ts).
 
 import {
   apply,
@@ -16,7 +16,8 @@ import {
   type QueueState,
   type Result,
 } from '../core/queue.ts';
-import { CommandLog, replayLog } from './log.ts';
+import { CommandLog } from './log.ts';
+import { compact, formatBytes, recover, type CompactionReport } from './snapshot.ts';
 
 /** Thrown by `execute` once `close()` has begun: nothing may be applied that can no longer be logged. */
 export class QueueClosedError extends Error {
@@ -31,39 +32,51 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
+export interface DurableQueueOptions {
+  /** Where the log segments and snapshots live (see snapshot.ts for the file names). */
+  dataDir: string;
+  config: Partial<QueueConfig>;
+  /** Compact once this many records were logged since the last snapshot; 0 = never. */
+  compactAfterRecords: number;
+  print: (line: string) => void;
+  onFatal: (err: Error) => void;
+}
+
 export class DurableQueue {
   private readonly waiters: Waiter[] = [];
   private wakeupTimer: NodeJS.Timeout | null = null;
   private wakePending = false;
   private closed = false;
 
+  private recordsSinceSnapshot: number;
+  private compaction: Promise<CompactionReport | null> | null = null;
+
   private constructor(
     readonly state: QueueState,
     private readonly log: CommandLog,
-    private readonly onFatal: (err: Error) => void,
-  ) {}
+    private readonly options: DurableQueueOptions,
+    recordsSinceSnapshot: number,
+  ) {
+    this.recordsSinceSnapshot = recordsSinceSnapshot;
+  }
 
   // #region start-up
-  /** Rebuilds the state from the log on disk, then opens the log for new appends. */
-  static async open(options: {
-    logPath: string;
-    config: Partial<QueueConfig>;
-    print: (line: string) => void;
-    onFatal: (err: Error) => void;
-  }): Promise<DurableQueue> {
-    // Replay starts from the defaults; the log's own `configure` records bring back the settings that
-    // were in force when each command was applied (a lease keeps the timeout it was granted with).
-    const state = createQueue();
-    const report = replayLog(options.logPath, state, options.print);
+  /** Rebuilds the state from the data directory (snapshot + log segments), then opens the log for appends. */
+  static async open(options: DurableQueueOptions): Promise<DurableQueue> {
+    // Replay starts from the snapshot's state, or from the defaults; the log's own `configure` records bring
+    // back the settings that were in force when each command was applied (a lease keeps the timeout it was
+    // granted with).
+    const recovery = recover(options.dataDir, options.print);
+    const { state } = recovery;
     const s = stats(state);
-    options.print(
-      `replayed ${report.records} records from ${options.logPath}: ` +
-        `${s.total} jobs (${s.pending} pending, ${s.leased} leased, ${s.done} done, ${s.dead} dead)`,
-    );
-    const queue = new DurableQueue(state, await CommandLog.open(options.logPath), options.onFatal);
+    options.print(`${recovery.summary}: ${s.total} jobs (${s.pending} pending, ${s.leased} leased, ${s.done} done, ${s.dead} dead)`);
+    const log = await CommandLog.open(options.dataDir, recovery.liveSegment);
+    const queue = new DurableQueue(state, log, options, recovery.recordsSinceSnapshot);
     // Settings from the environment apply from now on, and are logged like any other change.
     const wanted: QueueConfig = { ...state.config, ...options.config };
     if (JSON.stringify(wanted) !== JSON.stringify(state.config)) {
+      const changed = (Object.keys(wanted) as (keyof QueueConfig)[]).filter((k) => wanted[k] !== state.config[k]);
+      options.print(`settings changed (logged as a configure record): ${changed.map((k) => `${k} ${state.config[k]} -> ${wanted[k]}`).join(', ')}`);
       await queue.execute({ type: 'configure', now: Date.now(), config: wanted }).durable;
     }
     queue.scheduleWakeup(); // leases that were live at the crash still expire, on the broker's clock
@@ -89,7 +102,7 @@ export class DurableQueue {
     // explicit `tick` lets us log it, so a reclaim done by a command we do not log is not lost on replay.
     if (cmd.type !== 'tick') {
       const tick = apply(this.state, { type: 'tick', now: cmd.now });
-      if (tick.ok && tick.type === 'ticked' && tick.reclaimed.length > 0) {
+      if (tick.ok && tick.type === 'ticked' && (tick.reclaimed.length > 0 || tick.forgotten.length > 0)) {
         appends.push(this.append({ type: 'tick', now: cmd.now }));
         this.wakeSoon(); // reclaimed jobs are pending again: someone may be waiting for them
       }
@@ -101,16 +114,56 @@ export class DurableQueue {
     }
     if (appends.length > 0) this.scheduleWakeup();
     const durable = appends.length > 0 ? Promise.all(appends).then(() => undefined) : this.log.synced();
+    this.compactIfDue(); // between two commands: see snapshot.ts
     return { result, durable };
   }
   // #endregion execute
 
   private append(cmd: Command): Promise<void> {
     const written = this.log.append(cmd);
+    this.recordsSinceSnapshot += 1;
     // If the disk fails we cannot keep our promise of durability: stop (see log.ts).
-    written.catch((err: Error) => this.onFatal(err));
+    written.catch((err: Error) => this.options.onFatal(err));
     return written;
   }
+
+  // #region compaction-trigger
+  /**
+   * Every COMPACT_AFTER_RECORDS records, fold the log into a snapshot, so a restart reads one file and a
+   * short segment instead of every command ever accepted. One compaction at a time; the broker keeps
+   * serving while it writes (only capturing the state, JSON.stringify, blocks the event loop).
+   */
+  private compactIfDue(): void {
+    const every = this.options.compactAfterRecords;
+    if (every > 0 && this.recordsSinceSnapshot >= every && this.compaction === null && !this.closed) void this.compact();
+  }
+
+  /** Compacts now (unless a compaction is already running) and resolves with what it did, or null if it failed. */
+  compact(): Promise<CompactionReport | null> {
+    if (this.compaction !== null) return this.compaction;
+    if (this.closed) return Promise.resolve(null);
+    const records = this.recordsSinceSnapshot;
+    this.recordsSinceSnapshot = 0; // the snapshot will cover all of them
+    const { dataDir, print } = this.options;
+    this.compaction = compact(dataDir, this.state, this.log)
+      .then((r) => {
+        print(
+          `compacted ${records} records into ${r.file} (${formatBytes(r.bytes)}), removed ${r.removed.join(', ') || 'nothing'}; ` +
+            `took ${Math.round(r.totalMs)} ms, of which ${Math.round(r.captureMs)} ms blocked the broker`,
+        );
+        return r;
+      })
+      .catch((err: unknown) => {
+        // The segments are all still there, so nothing is lost; the next compaction covers them too.
+        print(`warning: compaction failed (${err instanceof Error ? err.message : String(err)}); the log keeps growing until the next try`);
+        return null;
+      })
+      .finally(() => {
+        this.compaction = null;
+      });
+    return this.compaction;
+  }
+  // #endregion compaction-trigger
 
   // #region long-poll
   /**
@@ -205,6 +258,7 @@ export class DurableQueue {
     this.closed = true;
     if (this.wakeupTimer !== null) clearTimeout(this.wakeupTimer);
     for (const waiter of [...this.waiters]) this.dropWaiter(waiter, null);
+    await this.compaction; // a half-written snapshot would be harmless, a finished one saves the next start-up time
     await this.log.close();
   }
 }
@@ -218,7 +272,7 @@ function changedState(cmd: Command, result: Result): boolean {
     case 'leased':
       return result.job !== null;
     case 'ticked':
-      return result.reclaimed.length > 0;
+      return result.reclaimed.length > 0 || result.forgotten.length > 0;
     default:
       return cmd.type !== 'tick';
   }
