@@ -5,8 +5,12 @@
 //   npm run bench:queue -- --quick            short windows and a 10,000-job backlog; prints only
 //   npm run bench:queue -- --profile          also records a CPU profile of the broker under load and
 //                                             prints where its time goes
-//   options: --seconds=N (measured window per run), --rounds=N (runs per system and client count; the best is kept), --backlog=N (the large backlog), --write / --no-write,
-//            --note="..." (a remark printed beside the figures, e.g. that the machine was busy)
+//   options: --clients=1,8,64   client counts to compare
+//            --seconds=N         measured window per run (after a warm-up)
+//            --rounds=N          runs per system and client count, in alternating order; the best is kept
+//            --backlog=N         the large backlog (develop with a smaller one)
+//            --note="..."        a remark printed beside the figures (e.g. that the machine was busy)
+//            --write/--no-write  a full default run writes the figures; other runs only print them
 //
 // What it measures (a benchmark, not a test: it is not part of `npm test`):
 //   1. load: jobs/s end to end (enqueue -> lease -> ack; put -> reserve -> delete) at 1, 8 and 64
@@ -16,7 +20,7 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import { runLoad, fill, type LoadResult } from './load.ts';
+import { fill, runLoad, type LoadResult } from './load.ts';
 import { busiestProfile } from './profile.ts';
 import { writeReport, type BenchReport, type Comparison, type Measured } from './report.ts';
 import {
@@ -28,6 +32,7 @@ import {
   startBeanstalkd,
   startBroker,
   stopAllServers,
+  stopBeanstalkd,
   stopBroker,
   tempDir,
   type RunningBroker,
@@ -43,7 +48,7 @@ const option = (name: string, fallback: number) => {
 };
 const quick = flag('quick');
 const settings = {
-  clients: [1, 8, 64],
+  clients: (args.find((a) => a.startsWith('--clients='))?.slice('--clients='.length) ?? '1,8,64').split(',').map(Number),
   warmupMs: quick ? 500 : 1_500,
   durationMs: option('seconds', quick ? 2 : 5) * 1000,
   smallBacklog: 1_000,
@@ -52,7 +57,8 @@ const settings = {
   rounds: option('rounds', quick ? 1 : 2),
   profile: flag('profile'),
   note: args.find((a) => a.startsWith('--note='))?.slice('--note='.length),
-  write: flag('write') || (!quick && !flag('no-write') && option('backlog', 100_000) === 100_000),
+  // Only a full default run replaces the published figures (unless you insist with --write).
+  write: flag('write') || (!quick && !flag('no-write') && args.every((a) => !/^--(backlog|clients|seconds|rounds)=/.test(a))),
 };
 
 const print = (line = '') => console.log(line);
@@ -77,92 +83,9 @@ async function main(): Promise<void> {
     print('  sudo apt-get install beanstalkd      (Debian/Ubuntu; brew install beanstalkd on macOS)');
   }
 
-  // 1. Load ---------------------------------------------------------------------------------------
-  print('\n1. load: enqueue -> lease -> ack, N clients each running cycles back to back');
-  const profileDir = settings.profile ? tempDirKept('bench-profile-') : '';
-  const broker = await startBroker(tempDir('bench-broker-'), settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
-  print(`   our broker: pid ${broker.pid}, port ${broker.port}, started in ${fmt(broker.startMs)} ms (empty data directory)`);
-  const bean = haveBeanstalkd ? await startBeanstalkd() : null;
-  if (bean !== null) print(`   ${beanstalkdVersion()}: pid ${bean.pid}, port ${bean.port}, binlog in ${bean.dir}, -f 0 (fsync every write)`);
-
-  // The machine may be busy with other work, which hits both servers but not evenly over time: run each
-  // pairing `rounds` times, alternating which system goes first, and keep each system's best round.
-  const comparisons: Comparison[] = [];
-  for (const clients of settings.clients) {
-    const runs: { ours: Measured[]; beanstalkd: Measured[] } = { ours: [], beanstalkd: [] };
-    for (let round = 0; round < settings.rounds; round++) {
-      const runOurs = async () => runs.ours.push(await measure('our broker', clients, broker.pid, ourBroker(broker.port, clients)));
-      const runTheirs = async () => {
-        if (bean !== null) runs.beanstalkd.push(await measure('beanstalkd', clients, bean.pid, beanstalkd(bean.port)));
-      };
-      if (round % 2 === 0) await runOurs().then(runTheirs);
-      else await runTheirs().then(runOurs);
-    }
-    const ours = best(runs.ours)!;
-    const theirs = best(runs.beanstalkd);
-    comparisons.push({
-      clients,
-      ours,
-      beanstalkd: theirs,
-      ratio: theirs === null ? null : ours.jobsPerSec / theirs.jobsPerSec,
-      rounds: { ours: runs.ours.map((r) => Math.round(r.jobsPerSec)), beanstalkd: runs.beanstalkd.map((r) => Math.round(r.jobsPerSec)) },
-    });
-  }
-  printLoadTable(comparisons);
-
-  const afterLoad = await brokerFootprint(broker);
-  print(`   our broker after the load runs: ${fmt(afterLoad.stats.total ?? 0)} jobs, RSS ${mb(afterLoad.rssBytes)}, data ${mb(afterLoad.diskBytes)}`);
-  const beanFootprint = bean === null ? null : { rssBytes: rssBytes(bean.pid), diskBytes: dirBytes(bean.dir) };
-  if (beanFootprint !== null) print(`   beanstalkd after the load runs: RSS ${mb(beanFootprint.rssBytes)}, binlog ${mb(beanFootprint.diskBytes)}`);
-
-  if (settings.profile) {
-    await stopBroker(broker); // SIGTERM: node writes the profile as it exits
-    printProfile(profileDir);
-  } else {
-    await stopBroker(broker);
-  }
-
-  // 2. Backlog ------------------------------------------------------------------------------------
-  print(`\n2. backlog: the same cycles (${settings.backlogClients} clients) on top of jobs already waiting`);
-  const backlogBroker = await startBroker(tempDir('bench-backlog-'));
-  const http = new BrokerHttp(backlogBroker.port, 64);
-  let waiting = 0;
-  const backlog: { waiting: number; result: Measured }[] = [];
-  for (const size of [settings.smallBacklog, settings.largeBacklog]) {
-    const fillStarted = performance.now();
-    const toAdd = size - waiting;
-    print(`   filling the backlog to ${fmt(size)} jobs (${fmt(toAdd)} enqueues, 64 at a time)...`);
-    await fill(
-      toAdd,
-      64,
-      async (i) => void (await http.enqueue(payload(waiting + i))),
-      (done) => print(`     ${fmt(waiting + done)} / ${fmt(size)} waiting (${fmt(done / ((performance.now() - fillStarted) / 1000))} enqueues/s)`),
-    );
-    waiting = size;
-    // Each cycle enqueues one job at the back and leases the oldest at the front, so the backlog stays
-    // at `size` and every measured cycle does the same work whatever the backlog.
-    const result = await measure(`backlog ${fmt(size)}`, settings.backlogClients, backlogBroker.pid, ourBroker(backlogBroker.port, settings.backlogClients));
-    backlog.push({ waiting: size, result });
-  }
-  http.close();
-  const [small, large] = backlog as [(typeof backlog)[0], (typeof backlog)[0]];
-  const slowdown = small.result.jobsPerSec / large.result.jobsPerSec;
-  print(`   ${fmt(small.result.jobsPerSec)} jobs/s with ${fmt(small.waiting)} waiting, ${fmt(large.result.jobsPerSec)} with ${fmt(large.waiting)}: ` +
-    `${slowdown.toFixed(2)}× slower (target: within 2×) ${slowdown <= 2 ? 'ok' : 'MISSED'}`);
-
-  // 3. Footprint and restart ----------------------------------------------------------------------
-  print(`\n3. after ${fmt(large.waiting)} jobs waiting (and ${fmt(small.result.jobs + large.result.jobs)}+ cycled): memory, disk, restart after kill -9`);
-  const before = await brokerFootprint(backlogBroker);
-  print(`   RSS ${mb(before.rssBytes)}, data directory ${mb(before.diskBytes)}, stats ${JSON.stringify(before.stats)}`);
-  await stopBroker(backlogBroker, 'SIGKILL');
-  print('   killed with SIGKILL; starting it again on the same data directory...');
-  const restarted = await startBroker(backlogBroker.dataDir);
-  const after = await brokerFootprint(restarted);
-  const same = JSON.stringify(after.stats) === JSON.stringify(before.stats);
-  print(`   restart: /health answered after ${fmt(restarted.startMs)} ms (an empty broker: ${fmt(broker.startMs)} ms); ` +
-    `stats ${same ? 'the same' : `DIFFER: ${JSON.stringify(after.stats)}`}; RSS after replay ${mb(after.rssBytes)}`);
-  await stopBroker(restarted);
-  if (!same) throw new Error('the broker came back with different stats after kill -9');
+  const load = await loadPhase(haveBeanstalkd);
+  const backlog = await backlogPhase();
+  const restart = await restartPhase(backlog.large.broker);
 
   const report: BenchReport = {
     date: new Date(started).toISOString(),
@@ -170,16 +93,29 @@ async function main(): Promise<void> {
     ...(settings.note === undefined ? {} : { note: settings.note }),
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))) },
     beanstalkd: haveBeanstalkd ? beanstalkdVersion() : null,
-    settings: { clients: settings.clients, warmupMs: settings.warmupMs, durationMs: settings.durationMs, smallBacklog: settings.smallBacklog, largeBacklog: settings.largeBacklog, backlogClients: settings.backlogClients, rounds: settings.rounds },
-    load: comparisons,
-    backlog: { clients: settings.backlogClients, small, large, slowdown },
+    settings: {
+      clients: settings.clients,
+      warmupMs: settings.warmupMs,
+      durationMs: settings.durationMs,
+      smallBacklog: settings.smallBacklog,
+      largeBacklog: settings.largeBacklog,
+      backlogClients: settings.backlogClients,
+      rounds: settings.rounds,
+    },
+    load: load.comparisons,
+    backlog: {
+      clients: settings.backlogClients,
+      small: { waiting: settings.smallBacklog, result: backlog.small.result, rounds: backlog.small.rounds },
+      large: { waiting: settings.largeBacklog, result: backlog.large.result, rounds: backlog.large.rounds },
+      ratio: backlog.small.result.jobsPerSec / backlog.large.result.jobsPerSec,
+    },
     footprint: {
-      afterLoad: { jobs: afterLoad.stats.total ?? 0, rssBytes: afterLoad.rssBytes, diskBytes: afterLoad.diskBytes },
-      beanstalkdAfterLoad: beanFootprint,
-      withBacklog: { stats: before.stats, rssBytes: before.rssBytes, diskBytes: before.diskBytes },
-      emptyStartMs: broker.startMs,
-      restartMs: restarted.startMs,
-      rssAfterRestartBytes: after.rssBytes,
+      afterLoad: load.footprint,
+      beanstalkdAfterLoad: load.beanstalkdFootprint,
+      withBacklog: restart.before,
+      emptyStartMs: restart.emptyStartMs,
+      restartMs: restart.restartMs,
+      rssAfterRestartBytes: restart.rssAfterRestartBytes,
     },
     seconds: (Date.now() - started) / 1000,
   };
@@ -190,6 +126,130 @@ async function main(): Promise<void> {
   } else {
     print('(figures not written: --quick, --no-write or a non-default backlog; add --write to write them anyway)');
   }
+}
+
+/** 1. Load: ours and beanstalkd at 1, 8 and 64 clients. */
+async function loadPhase(haveBeanstalkd: boolean) {
+  print('\n1. load: enqueue -> lease -> ack, N clients each running cycles back to back');
+  const profileDir = settings.profile ? path.join(os.tmpdir(), `bench-profile-${process.pid}`) : ''; // kept: for you to open
+  const broker = await startBroker(tempDir('bench-broker-'), settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+  print(`   our broker: pid ${broker.pid}, port ${broker.port}, started in ${fmt(broker.startMs)} ms (empty data directory)`);
+  const bean = haveBeanstalkd ? await startBeanstalkd() : null;
+  if (bean !== null) print(`   ${beanstalkdVersion()}: pid ${bean.pid}, port ${bean.port}, binlog in ${bean.dir}, -f 0 (fsync every write)`);
+
+  // The machine may be busy with other work, which hits both servers but not evenly over time: run each
+  // pairing `rounds` times, alternating which system goes first, and keep each system's best round.
+  const comparisons: Comparison[] = [];
+  for (const clients of settings.clients) {
+    const runs = await rounds([
+      () => measure('our broker', clients, broker.pid, ourBroker(broker.port, clients)),
+      ...(bean === null ? [] : [() => measure('beanstalkd', clients, bean.pid, beanstalkd(bean.port))]),
+    ]);
+    const [ours, theirs = null] = runs.map((r) => r.best);
+    comparisons.push({
+      clients,
+      ours: ours!,
+      beanstalkd: theirs,
+      ratio: theirs === null ? null : ours!.jobsPerSec / theirs.jobsPerSec,
+      rounds: { ours: runs[0]!.all, beanstalkd: runs[1]?.all ?? [] },
+    });
+  }
+  printLoadTable(comparisons);
+
+  const after = await brokerFootprint(broker);
+  const footprint = { jobs: after.stats.total ?? 0, rssBytes: after.rssBytes, diskBytes: after.diskBytes };
+  print(`   our broker after the load runs: ${fmt(footprint.jobs)} jobs, RSS ${mb(footprint.rssBytes)}, data ${mb(footprint.diskBytes)}`);
+  const beanstalkdFootprint = bean === null ? null : { rssBytes: rssBytes(bean.pid), diskBytes: dirBytes(bean.dir) };
+  if (beanstalkdFootprint !== null) print(`   beanstalkd after the load runs: RSS ${mb(beanstalkdFootprint.rssBytes)}, binlog ${mb(beanstalkdFootprint.diskBytes)}`);
+  await stopBroker(broker); // SIGTERM: with --profile, node writes the profile as it exits
+  if (bean !== null) await stopBeanstalkd(bean);
+  if (settings.profile) printProfile(profileDir);
+  return { comparisons, footprint, beanstalkdFootprint };
+}
+
+/**
+ * 2. Backlog: two brokers side by side, one holding 1,000 waiting jobs, the other 100,000, measured in
+ * alternating rounds (so a burst of load from elsewhere on the machine does not land on one of them only).
+ * Each cycle enqueues one job at the back and leases the oldest at the front, so the backlog stays the
+ * same size and every measured cycle does the same work whatever the backlog.
+ */
+async function backlogPhase() {
+  print(`\n2. backlog: the same cycles (${settings.backlogClients} clients) on top of jobs already waiting`);
+  const sizes = [settings.smallBacklog, settings.largeBacklog] as const;
+  const brokers: RunningBroker[] = [];
+  for (const size of sizes) {
+    const broker = await startBroker(tempDir('bench-backlog-'));
+    brokers.push(broker);
+    await fillBacklog(broker, size);
+  }
+  const [small, large] = await rounds(
+    brokers.map((broker, i) => () => measure(`backlog ${fmt(sizes[i]!)}`, settings.backlogClients, broker.pid, ourBroker(broker.port, settings.backlogClients))),
+  );
+  await stopBroker(brokers[0]!);
+  const ratio = small!.best.jobsPerSec / large!.best.jobsPerSec;
+  print(
+    `   ${fmt(small!.best.jobsPerSec)} jobs/s with ${fmt(sizes[0])} waiting, ${fmt(large!.best.jobsPerSec)} with ${fmt(sizes[1])}: ` +
+      `ratio ${ratio.toFixed(2)} (target: at most 2) ${ratio <= 2 ? 'ok' : 'MISSED'}`,
+  );
+  return {
+    small: { result: small!.best, rounds: small!.all },
+    large: { result: large!.best, rounds: large!.all, broker: brokers[1]! },
+  };
+}
+
+async function fillBacklog(broker: RunningBroker, size: number): Promise<void> {
+  const http = new BrokerHttp(broker.port, 64);
+  const started = performance.now();
+  print(`   filling a broker's backlog with ${fmt(size)} jobs (64 enqueues at a time)...`);
+  try {
+    await fill(
+      size,
+      64,
+      async (i) => void (await http.enqueue(payload(i))),
+      (done) => print(`     ${fmt(done).padStart(7)} / ${fmt(size)} waiting (${fmt(done / ((performance.now() - started) / 1000))} enqueues/s)`),
+    );
+  } finally {
+    http.close();
+  }
+}
+
+/** 3. The 100,000-job broker: memory, disk, and a restart after kill -9 (until /health and the same stats). */
+async function restartPhase(broker: RunningBroker) {
+  const before = await brokerFootprint(broker);
+  print(`\n3. the broker holding ${fmt(before.stats.pending ?? 0)} waiting jobs: memory, disk, restart after kill -9`);
+  print(`   RSS ${mb(before.rssBytes)}, data directory ${mb(before.diskBytes)}, stats ${JSON.stringify(before.stats)}`);
+  // For comparison, under the same machine load: how long an empty broker takes to start (node, tsx, listen).
+  const empty = await startBroker(tempDir('bench-empty-'));
+  await stopBroker(empty);
+  await stopBroker(broker, 'SIGKILL');
+  print('   killed with SIGKILL; starting it again on the same data directory...');
+  const restarted = await startBroker(broker.dataDir);
+  const after = await brokerFootprint(restarted);
+  const same = JSON.stringify(after.stats) === JSON.stringify(before.stats);
+  print(
+    `   restart: /health answered after ${fmt(restarted.startMs)} ms (an empty broker: ${fmt(empty.startMs)} ms); ` +
+      `stats ${same ? 'the same' : `DIFFER: ${JSON.stringify(after.stats)}`}; RSS after replay ${mb(after.rssBytes)}`,
+  );
+  await stopBroker(restarted);
+  if (!same) throw new Error('the broker came back with different stats after kill -9');
+  return { before, emptyStartMs: empty.startMs, restartMs: restarted.startMs, rssAfterRestartBytes: after.rssBytes };
+}
+
+/**
+ * Runs each measurement `settings.rounds` times, in alternating order (A B, B A, ...), and returns for
+ * each its best run and the jobs/s of all its runs.
+ */
+async function rounds(measurements: (() => Promise<Measured>)[]): Promise<{ best: Measured; all: number[] }[]> {
+  const runs: Measured[][] = measurements.map(() => []);
+  for (let round = 0; round < settings.rounds; round++) {
+    const order = measurements.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) runs[i]!.push(await measurements[i]!());
+  }
+  return runs.map((r) => ({
+    best: r.reduce((a, b) => (b.jobsPerSec > a.jobsPerSec ? b : a)),
+    all: r.map((m) => Math.round(m.jobsPerSec)),
+  }));
 }
 
 /** One load run, with a progress line before and the result after. */
@@ -245,11 +305,6 @@ function printLoadTable(rows: Comparison[]): void {
   }
 }
 
-/** The run with the highest throughput (null if there was none). */
-function best(runs: Measured[]): Measured | null {
-  return runs.reduce<Measured | null>((a, b) => (a === null || b.jobsPerSec > a.jobsPerSec ? b : a), null);
-}
-
 async function brokerFootprint(broker: RunningBroker): Promise<{ stats: Record<string, number>; rssBytes: number | null; diskBytes: number }> {
   const http = new BrokerHttp(broker.port, 1);
   try {
@@ -273,11 +328,6 @@ function printProfile(dir: string): void {
   for (const a of summary.areas) print(`     ${(100 * a.share).toFixed(1).padStart(5)}%  ${a.name}`);
   print('   top functions by self time:');
   for (const f of summary.top) print(`     ${(100 * f.share).toFixed(1).padStart(5)}%  ${f.name}`);
-}
-
-/** A temp directory that is NOT removed at the end (the profile is for the reader to open). */
-function tempDirKept(prefix: string): string {
-  return path.join(os.tmpdir(), `${prefix}${process.pid}`);
 }
 
 // Ctrl-C or an error must not leave servers running or temp directories behind.

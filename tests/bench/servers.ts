@@ -118,6 +118,10 @@ export async function startBeanstalkd(): Promise<RunningBeanstalkd> {
   return { child, pid: child.pid ?? -1, port, dir };
 }
 
+export async function stopBeanstalkd(server: RunningBeanstalkd): Promise<void> {
+  await stopChild(server.child, 'SIGTERM');
+}
+
 /** Stops every server the bench started (by pid) and removes every temporary directory. */
 export async function stopAllServers(): Promise<void> {
   await Promise.all([...children].map((child) => stopChild(child, 'SIGKILL')));
