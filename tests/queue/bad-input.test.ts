@@ -70,6 +70,12 @@ describe('malformed and ill-typed bodies get 400 with a message naming the field
     ['GET', '/jobs?status=lost', undefined, 'bad-request', /"status"/],
     ['GET', '/jobs?limit=0', undefined, 'bad-request', /"limit"/],
     ['GET', '/jobs?limit=ten', undefined, 'bad-request', /"limit"/],
+    ['GET', '/jobs?limit=1001', undefined, 'bad-request', /"limit" must be an integer from 1 to 1000.*follow "next"/],
+    ['GET', '/jobs?after=12', undefined, 'bad-request', /"after" must be a job id like job-100/],
+    ['GET', '/jobs?after=job-', undefined, 'bad-request', /"after"/],
+    ['GET', '/jobs?after=job-1e3', undefined, 'bad-request', /"after"/],
+    ['GET', '/jobs?after=job-99999999999999999999', undefined, 'bad-request', /"after"/],
+    ['GET', '/jobs?stauts=dead', undefined, 'bad-request', /unknown query parameter "stauts"; GET \/jobs takes status, limit, after/],
     ['GET', '/jobs/%E0%A4%A', undefined, 'bad-request', /URL encoding/],
   ])('%s %s %s -> 400 %s', async (method, path, body, code, message) => {
     expect(expectError(await send(method, path, body), 400, code)).toMatch(message);

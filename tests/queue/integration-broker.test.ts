@@ -62,7 +62,8 @@ it('starts on a log whose last record is torn: warns, drops it, serves the rest'
   const first = await startBroker(dataDir);
   for (let i = 1; i <= 3; i++) await first.client.enqueue({ n: i }, `k-${i}`);
   expect(await first.proc.kill('SIGKILL')).toMatchObject({ signal: 'SIGKILL' });
-  fs.appendFileSync(path.join(dataDir, 'queue.log'), '{"type":"enqueue","now":17,"paylo'); // torn mid-write
+  const newest = fs.readdirSync(dataDir).filter((f) => /^queue-\d+\.log$/.test(f)).sort().pop()!; // where appends went
+  fs.appendFileSync(path.join(dataDir, newest), '{"type":"enqueue","now":17,"paylo'); // torn mid-write
 
   const second = await startBroker(dataDir);
   await second.proc.waitForLine(/warning: .*torn record/);

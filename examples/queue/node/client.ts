@@ -27,7 +27,8 @@ export interface QueueClient {
   stats(): Promise<Stats>;
   enqueue(payload: unknown, idempotencyKey?: string): Promise<{ job: Job; created: boolean }>;
   getJob(id: string): Promise<Job>;
-  listJobs(status?: Job['status'], limit?: number): Promise<Job[]>;
+  /** Every job (with that status), oldest first, following GET /jobs's pages; at most `max` of them. */
+  listJobs(status?: Job['status'], max?: number): Promise<Job[]>;
   /** Long-polls up to waitMs; null when nothing turned up. Pass a signal to give up early. */
   lease(workerId: string, waitMs: number, signal?: AbortSignal): Promise<Job | null>;
   heartbeat(job: Job): Promise<Job>;
@@ -77,10 +78,18 @@ export function createClient(baseUrl: string): QueueClient {
     stats: () => json<Stats>('GET', '/stats'),
     enqueue: (payload, idempotencyKey) => json('POST', '/jobs', { payload, idempotencyKey }),
     getJob: async (id) => (await json<{ job: Job }>('GET', jobPath(id))).job,
-    listJobs: async (status, limit = 10_000) => {
-      const query = new URLSearchParams({ limit: String(limit) });
-      if (status !== undefined) query.set('status', status);
-      return (await json<{ jobs: Job[] }>('GET', `/jobs?${query}`)).jobs;
+    async listJobs(status, max = Infinity) {
+      const jobs: Job[] = [];
+      let after: string | null = null;
+      do {
+        const query = new URLSearchParams({ limit: String(Math.min(1_000, max - jobs.length)) });
+        if (status !== undefined) query.set('status', status);
+        if (after !== null) query.set('after', after);
+        const page: { jobs: Job[]; next: string | null } = await json('GET', `/jobs?${query}`);
+        jobs.push(...page.jobs);
+        after = page.next;
+      } while (after !== null && jobs.length < max);
+      return jobs;
     },
     async lease(workerId, waitMs, signal) {
       const res = await call('POST', '/jobs/lease', { workerId, waitMs }, signal);
@@ -92,15 +101,6 @@ export function createClient(baseUrl: string): QueueClient {
     fail: async (job, error) => (await json<{ job: Job }>('POST', `${jobPath(job.id)}/fail`, { ...token(job), error })).job,
     redrive: async (id) => (await json<{ job: Job }>('POST', `${jobPath(id)}/redrive`)).job,
   };
-}
-
-/** Waits until the broker answers /health, polling every 100 ms. */
-export async function waitForBroker(client: QueueClient, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await client.health())) {
-    if (Date.now() > deadline) throw new Error(`the broker did not answer /health within ${timeoutMs} ms`);
-    await sleep(100);
-  }
 }
 
 /** A failed request in a few words: fetch hides the useful part ("ECONNREFUSED") in the error's cause. */

@@ -175,7 +175,7 @@ export class DurableQueue {
   leaseOrWait(workerId: string, waitMs: number, deliver: (job: Job | null) => void): () => void {
     if (this.closed) throw new QueueClosedError();
     const { result, durable } = this.execute({ type: 'lease', now: Date.now(), workerId });
-    const job = result.ok && result.type === 'leased' ? result.job : null;
+    const job = leasedJob(result);
     if (job !== null || waitMs === 0) {
       void durable.then(() => deliver(job), () => {});
       return () => {};
@@ -208,7 +208,7 @@ export class DurableQueue {
     while (this.waiters.length > 0 && !this.closed) {
       const waiter = this.waiters[0]!;
       const { result, durable } = this.execute({ type: 'lease', now: Date.now(), workerId: waiter.workerId });
-      const job = result.ok && result.type === 'leased' ? result.job : null;
+      const job = leasedJob(result);
       if (job === null) return;
       this.waiters.shift();
       clearTimeout(waiter.timer);
@@ -261,6 +261,15 @@ export class DurableQueue {
     await this.compaction; // a half-written snapshot would be harmless, a finished one saves the next start-up time
     await this.log.close();
   }
+}
+
+/**
+ * The job a lease handed out, copied at the moment of the lease. The worker hears about it only after the
+ * fsync, and by then the live job may have moved on (acked, failed, reclaimed): the reply must describe
+ * the lease this worker was given, and nothing that happened after.
+ */
+function leasedJob(result: Result): Job | null {
+  return result.ok && result.type === 'leased' && result.job !== null ? structuredClone(result.job) : null;
 }
 
 /** Only commands that changed something are logged: a lease that found nothing leaves no trace. */

@@ -30,15 +30,20 @@ export class RunnerOutput {
 
   /** Splits a child's stdout/stderr into lines and prints each under the child's prefix. */
   pipe(stream: Readable, name: string, colourIndex: number): void {
+    this.onLine(stream, (line) => this.line(name, line, colourIndex));
+  }
+
+  /** Calls `listener` with every complete line of `stream` (a stream may have several listeners). */
+  onLine(stream: Readable, listener: (line: string) => void): void {
     let rest = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       const parts = (rest + chunk).split(/\r?\n/);
       rest = parts.pop() ?? '';
-      for (const part of parts) this.line(name, part, colourIndex);
+      for (const part of parts) listener(part);
     });
     stream.on('end', () => {
-      if (rest !== '') this.line(name, rest, colourIndex);
+      if (rest !== '') listener(rest);
     });
   }
 

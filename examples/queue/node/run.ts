@@ -2,10 +2,14 @@
 // then the producer and three workers (the list lives in topology.ts), shows their output side by side
 // and a live status line, and tells you how to kill things and watch the queue recover.
 //
+// Before it starts anything, the runner checks that no other broker uses DATA_DIR (its lock, see lock.ts)
+// and that the port is free; if either is taken it says so and exits 1, having started and deleted nothing.
+//
 // Environment (all optional):
 //   DATA_DIR=examples/queue/.data  where the broker keeps its log. Each run starts from an empty log
 //                                  unless KEEP_DATA=1.
 //   PORT=7700                      the broker's port (the other processes are pointed at it)
+//   HOST=127.0.0.1                 the broker's interface (see broker.ts)
 //   JOBS, RATE, WORK_MS, FAIL_RATE, VISIBILITY_TIMEOUT_MS, MAX_ATTEMPTS
 //                                  override the topology's value for every process that has that variable
 //   EXIT_WHEN_DONE=1               stop everything and exit 0 once every job is done or dead
@@ -16,15 +20,19 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, sleep, waitForBroker } from './client.ts';
+import { createClient, sleep } from './client.ts';
+import { DataDirInUseError, lockDataDir } from './lock.ts';
 import { RunnerOutput } from './run-output.ts';
+import { removeQueueData } from './snapshot.ts';
 import { topology, type ProcessSpec } from './topology.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const dataDir = path.resolve(process.env.DATA_DIR || path.join(repoRoot, 'examples', 'queue', '.data'));
 const port = process.env.PORT || topology.find((p) => p.role === 'broker')!.env.PORT!;
+const host = process.env.HOST || '127.0.0.1'; // the broker's own default
 // 127.0.0.1 rather than localhost: the broker listens on IPv4, and "localhost" may resolve to ::1 first.
 const brokerUrl = `http://127.0.0.1:${port}`;
 const OVERRIDABLE = ['JOBS', 'RATE', 'WORK_MS', 'FAIL_RATE', 'VISIBILITY_TIMEOUT_MS', 'MAX_ATTEMPTS'];
@@ -36,7 +44,9 @@ const children = new Map<string, ChildProcess>();
 let stopping = false;
 let brokerRestarts = 0;
 let producerDone = false;
-let brokerWasUp = false;
+let brokerWasUp = false; // the first broker printed "broker listening on"
+let brokerListening = false; // the current broker did
+let onBrokerListening = () => {};
 
 /** The topology's env for one process, with the runner's port, data dir and any overrides applied. */
 function envFor(spec: ProcessSpec): NodeJS.ProcessEnv {
@@ -58,6 +68,15 @@ function start(spec: ProcessSpec, colourIndex: number): ChildProcess {
     detached: process.platform !== 'win32',
   });
   children.set(spec.name, child);
+  if (spec.role === 'broker') {
+    brokerListening = false;
+    // We drive the broker we started, never whoever else answers on the port: wait for ITS word.
+    out.onLine(child.stdout!, (line) => {
+      if (!line.startsWith('broker listening on ')) return;
+      brokerListening = brokerWasUp = true;
+      onBrokerListening();
+    });
+  }
   out.pipe(child.stdout!, spec.name, colourIndex);
   out.pipe(child.stderr!, spec.name, colourIndex);
   child.on('exit', (code, signal) => onExit(spec, colourIndex, code, signal));
@@ -74,10 +93,12 @@ function onExit(spec: ProcessSpec, colourIndex: number, code: number | null, sig
     say(code === 0 ? 'producer finished: every job is on the broker' : `producer ${how}`);
   } else if (spec.role === 'worker') {
     say(`${spec.name} ${how}. A job it held is leased to nobody now; when the lease expires the broker`);
-    say(`hands it to another worker (watch for its next attempt). ${children.size - 1} processes still running.`);
-  } else if (!brokerWasUp) {
-    say(`broker ${how} before it answered /health (is port ${port} already in use?)`);
-    void stopAll('broker did not start', 1);
+    say(`hands it to another worker (watch for its next attempt). ${stillRunning()}`);
+  } else if (!brokerWasUp || (signal === null && !brokerListening)) {
+    // It refused to start (its own message above says why: the port, the lock, the log). Retrying would
+    // not help, and our producer and workers must not talk to whatever else answers on the port.
+    say(`broker ${how} before it was listening (its message above says why)`);
+    void stopAll('the broker did not start', 1);
   } else if (process.env.RESTART_BROKER !== '0' && brokerRestarts < 5) {
     brokerRestarts += 1;
     say(`broker ${how}! Restarting it on the same DATA_DIR in 1 s: watch it replay its log.`);
@@ -88,6 +109,12 @@ function onExit(spec: ProcessSpec, colourIndex: number, code: number | null, sig
     say(`broker ${how}. Start it again by hand (same DATA_DIR) with:`);
     say(`  node --import tsx ${spec.script}   with PORT=${port} DATA_DIR=${dataDir}`);
   }
+}
+
+/** "4 processes still running: broker, producer, worker-1, worker-3." (the children that have not exited) */
+function stillRunning(): string {
+  const names = [...children.keys()];
+  return `${names.length} ${names.length === 1 ? 'process' : 'processes'} still running: ${names.join(', ')}.`;
 }
 
 function printHowToBreakThings(): void {
@@ -141,17 +168,53 @@ process.on('exit', () => {
 });
 // #endregion stop-all
 
-async function main(): Promise<void> {
+// #region preflight
+/**
+ * Before anything starts: no other broker may be using the data directory, and the port must be free.
+ * Only while we hold the directory's lock may we delete the previous run's data; a live broker's log is
+ * never touched. Exits 1 if either is taken, having started and deleted nothing.
+ */
+async function preflight(): Promise<void> {
   fs.mkdirSync(dataDir, { recursive: true });
-  const logFile = path.join(dataDir, 'queue.log');
-  if (process.env.KEEP_DATA !== '1' && fs.existsSync(logFile)) {
-    fs.rmSync(logFile);
-    say(`starting from an empty log (removed the previous run's ${logFile}; KEEP_DATA=1 keeps it)`);
+  const refuse = (problem: string, advice: string): never => {
+    say(problem);
+    say(`Nothing was started or deleted. ${advice}`);
+    process.exit(1);
+  };
+  const lock = await lockDataDir(dataDir, { role: 'runner', print: say }).catch((err: unknown) => {
+    if (err instanceof DataDirInUseError) refuse(err.message, 'Two runs at once need different DATA_DIRs and PORTs.');
+    throw err;
+  });
+  if (Number(port) !== 0 && (await portInUse(host, Number(port)))) {
+    lock.release();
+    refuse(
+      `port ${port} is already in use on ${host}: another program is listening there (an earlier run? the Docker setup?)`,
+      `Stop that program, or use another port: PORT=${Number(port) + 1} npm run example:queue`,
+    );
   }
+  if (process.env.KEEP_DATA !== '1') {
+    const removed = removeQueueData(dataDir);
+    if (removed.length > 0) say(`starting from an empty log (removed the previous run's ${removed.join(', ')} in ${dataDir}; KEEP_DATA=1 keeps them)`);
+  }
+  lock.release(); // the broker takes it from here
+}
+
+/** Whether something already listens on host:port. We try to listen there ourselves, for a moment. */
+function portInUse(onHost: string, onPort: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? resolve(true) : reject(err)));
+    probe.listen(onPort, onHost, () => probe.close(() => resolve(false)));
+  });
+}
+// #endregion preflight
+
+async function main(): Promise<void> {
+  await preflight();
   const client = createClient(brokerUrl);
+  const listening = new Promise<void>((resolve) => (onBrokerListening = resolve));
   topology.forEach((spec, i) => spec.role === 'broker' && start(spec, i));
-  await waitForBroker(client, 30_000);
-  brokerWasUp = true;
+  await listening; // if the broker exits first, onExit stops everything
   topology.forEach((spec, i) => spec.role !== 'broker' && start(spec, i));
   printHowToBreakThings();
 

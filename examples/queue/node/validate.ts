@@ -83,20 +83,36 @@ export function parseFail(body: Record<string, unknown>): FailBody {
 
 const STATUSES = ['pending', 'leased', 'done', 'dead'] as const;
 export type StatusFilter = (typeof STATUSES)[number];
-export const MAX_LIST = 10_000;
+export const MAX_LIST = 1_000;
+const LIST_PARAMS = ['status', 'limit', 'after'];
 
-/** GET /jobs?status=dead&limit=100 */
-export function parseListQuery(query: URLSearchParams): { status: StatusFilter | null; limit: number } {
+export interface ListQuery {
+  status: StatusFilter | null;
+  limit: number;
+  /** The number of the job the previous page ended at (0 = from the start). */
+  after: number;
+}
+
+/** GET /jobs?status=dead&limit=100&after=job-123 (see job-list.ts) */
+export function parseListQuery(query: URLSearchParams): ListQuery {
+  for (const key of query.keys()) {
+    if (!LIST_PARAMS.includes(key)) throw bad(`unknown query parameter "${key.slice(0, 40)}"; GET /jobs takes ${LIST_PARAMS.join(', ')}`);
+  }
   const status = query.get('status');
   if (status !== null && !(STATUSES as readonly string[]).includes(status)) {
-    throw bad(`query "status" must be one of ${STATUSES.join(', ')}, got "${status}"`);
+    throw bad(`query "status" must be one of ${STATUSES.join(', ')}, got "${status.slice(0, 40)}"`);
   }
   const limitText = query.get('limit') ?? '100';
   const limit = Number(limitText);
   if (!/^\d+$/.test(limitText) || limit < 1 || limit > MAX_LIST) {
-    throw bad(`query "limit" must be an integer from 1 to ${MAX_LIST}, got "${limitText}"`);
+    throw bad(`query "limit" must be an integer from 1 to ${MAX_LIST}, got "${limitText.slice(0, 40)}"; for more, follow "next"`);
   }
-  return { status: status as StatusFilter | null, limit };
+  const afterText = query.get('after');
+  const after = afterText === null ? 0 : Number(/^job-(\d{1,15})$/.exec(afterText)?.[1] ?? NaN);
+  if (!Number.isSafeInteger(after)) {
+    throw bad(`query "after" must be a job id like job-100 (the "next" of the page before), got "${afterText!.slice(0, 40)}"`);
+  }
+  return { status: status as StatusFilter | null, limit, after };
 }
 
 export const MAX_DEPTH = 64;
