@@ -267,6 +267,26 @@ describe('DurableQueue compacts by itself', () => {
     expect(files(dir)).toEqual(['queue-000002.log', 'snapshot-000001.json']);
   });
 
+  it('waits until the log has grown by as many records as the state has jobs, so a big state is not rewritten every few records', async () => {
+    const dir = makeTempDir();
+    const lines: string[] = [];
+    const open = (compactAfterRecords: number) =>
+      DurableQueue.open({ dataDir: dir, config: {}, compactAfterRecords, print: (l) => lines.push(l), onFatal: (e) => { throw e; } });
+    const setup = await open(0);
+    const now = Date.now();
+    for (let i = 1; i <= 500; i++) setup.execute({ type: 'enqueue', now, payload: { i } });
+    await setup.compact(); // a snapshot of 500 pending jobs
+    await setup.close();
+
+    lines.length = 0;
+    const queue = await open(50);
+    for (let i = 1; i <= 499; i++) await queue.execute({ type: 'lease', now, workerId: 'w' }).durable;
+    expect(lines.filter((l) => l.startsWith('compacted '))).toEqual([]); // 499 records >= 50, but < 500 jobs
+    await queue.execute({ type: 'lease', now, workerId: 'w' }).durable;
+    await queue.close();
+    expect(lines.filter((l) => l.startsWith('compacted '))).toEqual([expect.stringMatching(/^compacted 500 records into .*snapshot-000002\.json/)]);
+  });
+
   it('logs a change of settings, doneRetentionMs among them, as a configure record that outlives a snapshot', async () => {
     const dir = makeTempDir();
     const lines: string[] = [];

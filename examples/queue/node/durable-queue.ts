@@ -129,13 +129,19 @@ export class DurableQueue {
 
   // #region compaction-trigger
   /**
-   * Every COMPACT_AFTER_RECORDS records, fold the log into a snapshot, so a restart reads one file and a
-   * short segment instead of every command ever accepted. One compaction at a time; the broker keeps
-   * serving while it writes (only capturing the state, JSON.stringify, blocks the event loop).
+   * Fold the log into a snapshot once COMPACT_AFTER_RECORDS records were logged since the last one, so a
+   * restart reads one file and a short segment instead of every command ever accepted.
+   *
+   * A snapshot costs time in proportion to the state (capturing it, JSON.stringify, blocks the event loop;
+   * writing it does not), so we also wait until the log has grown by at least as many records as there are
+   * jobs to write. Then a compaction's cost is paid for by the records it folds: O(1) per record on
+   * average however big the state gets, and a restart replays at most about as many records as the
+   * snapshot holds jobs. (Redis rewrites its append-only file on the same rule: auto-aof-rewrite-percentage.)
    */
   private compactIfDue(): void {
     const every = this.options.compactAfterRecords;
-    if (every > 0 && this.recordsSinceSnapshot >= every && this.compaction === null && !this.closed) void this.compact();
+    if (every === 0 || this.compaction !== null || this.closed) return;
+    if (this.recordsSinceSnapshot >= every && this.recordsSinceSnapshot >= stats(this.state).total) void this.compact();
   }
 
   /** Compacts now (unless a compaction is already running) and resolves with what it did, or null if it failed. */
