@@ -21,7 +21,8 @@
 //                                this machine can reach it; containers set HOST=0.0.0.0 (all interfaces).
 //   DATA_DIR=examples/queue/.data   where the log and its snapshots live (see snapshot.ts). One broker per
 //                                directory: it holds $DATA_DIR/broker.lock while it runs (see lock.ts).
-//   COMPACT_AFTER_RECORDS=10000  fold the log into a snapshot after this many records (0 = never)
+//   COMPACT_AFTER_RECORDS=10000  fold the log into a snapshot after this many records, and no sooner than the
+//                                log holds as many records as the state has jobs (0 = never; see durable-queue.ts)
 //   VISIBILITY_TIMEOUT_MS=10000  how long a lease lasts without a heartbeat
 //   MAX_ATTEMPTS=5               attempts before a job goes to the dead-letter queue
 //   DONE_RETENTION_MS=3600000    how long a done job, and so its idempotency key, is remembered (1 hour); a
