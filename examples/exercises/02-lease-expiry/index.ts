@@ -1,17 +1,59 @@
-// Exercise 02: lease expiry and redelivery. The checks below drive the REAL queue core (createQueue, apply)
-// through crash scenarios: a worker leases a job and then "crashes" (it simply never sends anything again).
-// Each check builds a state with the core, calls the learner's reclaimExpired directly at a later time and
-// looks at the state right away. That matters: the core's own apply() reclaims expired leases at the start of
-// every command, so the assertions come BEFORE the next apply, or they would test the core instead of you.
+// Exercise 02: lease expiry and redelivery. The learner writes expireLease(state, job, now), the step the
+// core's reclaimExpired takes for each lease that really ran out. The checks build queues with the REAL core
+// (createQueue, apply), let a worker "crash" (it simply never sends anything again), run the core's own
+// reclaim loop with the learner's expireLease in place of the core's (`reclaimWith` below), look at the job
+// right away, and then drive the real core on: another worker leases the job, the late worker acks, stats
+// are read. A seeded check then plays random histories and compares every answer with the core's own.
+//
+// Each failing check says what it saw against what it expected; its hint comes from `diagnose`, which runs
+// the learner's function on two fresh expiries (one with attempts left, one without) and names the first
+// thing it gets wrong, in the order of the starter's TODOs.
 import { isDeepStrictEqual } from 'node:util';
-import type { Exercise } from '../types.ts';
-import { apply, createQueue, type Command, type Job, type QueueConfig, type QueueState } from '../../queue/core/queue.ts';
+import { heapPop, heapPush } from '../../queue/core/heap.ts';
+import {
+  apply,
+  createQueue,
+  own,
+  stats,
+  type Command,
+  type Job,
+  type QueueConfig,
+  type QueueState,
+  type Result,
+} from '../../queue/core/queue.ts';
+import { CheckFailure, exportedFunction, type Exercise } from '../types.ts';
 
 export interface LeaseExpiryImpl {
-  reclaimExpired(state: QueueState, now: number): string[];
+  expireLease(state: QueueState, job: Job, now: number): void;
 }
 
+type Expire = LeaseExpiryImpl['expireLease'];
+type LeasedJob = Job & { lease: NonNullable<Job['lease']> };
+
 const TIMEOUT = 10_000; // visibility timeout used by every scenario: a lease taken at t lasts until t + 10 s
+const RANDOM_RUNS = 200;
+
+/**
+ * The core's reclaimExpired (region reclaim-expired in queue.ts), line for line, except that it calls
+ * `expire` where the core calls its own expireLease. tests/exercises proves the two agree when `expire` is the
+ * core's expireLease, so this cannot drift from the core unnoticed.
+ */
+export function reclaimWith(state: QueueState, now: number, expire: Expire): string[] {
+  const reclaimed: string[] = [];
+  while (state.leases.length > 0 && state.leases[0]!.at <= now) {
+    const entry = heapPop(state.leases)!;
+    const job = own(state.jobs, entry.id);
+    const lease = job?.lease;
+    if (job === undefined || lease === undefined || lease.token !== entry.token) continue;
+    if (lease.expiresAt > now) {
+      heapPush(state.leases, { ...entry, at: lease.expiresAt });
+      continue;
+    }
+    expire(state, job, now);
+    reclaimed.push(job.id);
+  }
+  return reclaimed;
+}
 
 function queue(config: Partial<QueueConfig> = {}): QueueState {
   return createQueue({ visibilityTimeoutMs: TIMEOUT, maxAttempts: 3, backoffBaseMs: 20_000, backoffMaxMs: 60_000, ...config });
@@ -26,43 +68,213 @@ function must(state: QueueState, cmd: Command): Job {
   return structuredClone(r.job);
 }
 
-function enqueue(state: QueueState, now: number, what: string): Job {
-  return must(state, { type: 'enqueue', now, payload: { what } });
-}
-
+const enqueue = (state: QueueState, now: number, what: string): Job => must(state, { type: 'enqueue', now, payload: { what } });
 /** A worker leases the next job. Returns a copy, so later changes to the state don't alter it. */
-function lease(state: QueueState, now: number, workerId: string): Job & { lease: NonNullable<Job['lease']> } {
-  const job = must(state, { type: 'lease', now, workerId });
-  return job as Job & { lease: NonNullable<Job['lease']> };
-}
+const lease = (state: QueueState, now: number, workerId: string): LeasedJob => must(state, { type: 'lease', now, workerId }) as LeasedJob;
 
 const show = (x: unknown): string => (x === undefined ? 'undefined' : JSON.stringify(x));
+const answer = (r: Result): string => (r.ok ? `accepted (${r.type})` : `${r.error} ("${r.message}")`);
+const counts = (state: QueueState) => ({ ...state.counts });
 
-function equal(actual: unknown, expected: unknown, what: string): void {
-  if (!isDeepStrictEqual(actual, expected)) throw new Error(`${what}: expected ${show(expected)}, got ${show(actual)}`);
-}
-
-/** Apply a command with the real core and check whether it was accepted or refused. */
-function accepted(state: QueueState, cmd: Command, expected: boolean, what: string): void {
-  const r = apply(state, cmd);
-  if (r.ok !== expected) throw new Error(`${what} should be ${expected ? 'accepted' : 'refused'}, but it was ${r.ok ? 'accepted' : `refused (${r.message})`}`);
-}
-
-/** Call the learner's function and check that it returned a list of ids. */
-function reclaim(impl: LeaseExpiryImpl, state: QueueState, now: number): string[] {
-  const ids: unknown = impl.reclaimExpired(state, now);
-  if (!Array.isArray(ids)) throw new Error(`reclaimExpired(state, ${now}) must return an array of job ids, got ${show(ids)}`);
-  return ids as string[];
-}
-
-function returned(ids: string[], expected: string[], now: number): void {
-  equal([...ids].sort(), [...expected].sort(), `reclaimExpired(state, ${now}) should return the ids it reclaimed`);
+/** After the learner's code ran, a worker leases the next job; no job to lease is the learner's failure. */
+function leaseNext(impl: LeaseExpiryImpl, state: QueueState, now: number, workerId: string, why: string): LeasedJob {
+  const r = apply(state, { type: 'lease', now, workerId });
+  if (!r.ok || r.type !== 'leased' || r.job === null) {
+    const stuck = Object.values(state.jobs).map((j) => `${j.id} ${j.status}`).join(', ');
+    fail(impl, `${workerId} asked for a job at t=${now} and got none (${why}); the jobs: ${stuck}`,
+      "lease() hands out the first entry of state.pending whose time has come: a job going back in line must be 'pending', available now, and in state.pending.");
+  }
+  return structuredClone(r.job) as LeasedJob;
 }
 
 function job(state: QueueState, id: string): Job {
-  const j = state.jobs[id];
-  if (j === undefined) throw new Error(`${id} disappeared from state.jobs: never delete jobs, change their status`);
+  const j = own(state.jobs, id);
+  if (j === undefined) throw new CheckFailure(`${id} disappeared from state.jobs`, { hint: 'Never delete a job whose lease expired: change its status instead.' });
   return j;
+}
+
+// ---- What the learner's expireLease does, found on two fresh expiries ---------------------------------------
+interface Probe {
+  before: LeasedJob;
+  after: Job;
+  counts: QueueState['counts'];
+  inLine: { at: number; seq: number }[]; // state.pending entries for the job
+  seqMoved: boolean;
+}
+
+function probe(expire: Expire, maxAttempts: number): Probe {
+  const state = queue({ maxAttempts });
+  enqueue(state, 0, 'probe');
+  const before = lease(state, 0, 'worker-a');
+  const seq = state.nextSeq;
+  reclaimWith(state, TIMEOUT, expire);
+  return {
+    before,
+    after: structuredClone(job(state, before.id)),
+    counts: counts(state),
+    inLine: state.pending.filter((e) => e.id === before.id).map(({ at, seq: s }) => ({ at, seq: s })),
+    seqMoved: state.nextSeq > seq,
+  };
+}
+
+/** The first thing the learner's expireLease gets wrong, as a hint; undefined if the probes find nothing. */
+function diagnose(expire: Expire): string | undefined {
+  let again: Probe;
+  let dead: Probe;
+  try {
+    again = probe(expire, 3); // attempt 1 of 3 ran out: back in line
+    dead = probe(expire, 1); // attempt 1 of 1 ran out: dead
+  } catch (err) {
+    return undefined; // it throws: the check's own message shows where
+  }
+  const token = again.before.lease.token;
+  for (const [p, which] of [[again, 'a job with attempts left'], [dead, 'a job on its last attempt']] as const) {
+    if (p.after.lease !== undefined) {
+      return `After expireLease, ${which} still holds its lease ${show(p.after.lease)}: a lease that ran out must be gone ` +
+        '(delete job.lease), or the core goes on treating that worker as the holder.';
+    }
+    const ended = p.after.endedLease;
+    if (ended === undefined) {
+      const other = p === again ? dead.after.endedLease : again.after.endedLease;
+      return `After a lease expired on ${which}, job.endedLease is undefined` +
+        (other !== undefined ? ` (on ${p === again ? 'a job on its last attempt' : 'a job with attempts left'} you do set it: ${show(other)})` : '') +
+        '. The core reads job.endedLease, not lastError, to answer a late worker: without it the worker is told "not-leased" ' +
+        'instead of "lease-expired". Record it for every lease that runs out, before you decide between pending and dead.';
+    }
+    if (ended.token !== token) {
+      return `job.endedLease.token is ${show(ended.token)}, but the lease that ended was ${show(token)}: the core compares it with ` +
+        'the token a late worker sends, so record the ending lease\'s own token (read it before you delete job.lease).';
+    }
+    if (ended.reason !== 'expired') {
+      return `job.endedLease.reason is ${show(ended.reason)} for a lease that ran out. The core tells a late worker "lease-expired" ` +
+        `only when the reason is 'expired'; ${show(ended.reason)} claims the worker ${ended.reason === 'acked' ? 'acked' : ended.reason === 'failed' ? 'reported a failure' : 'did something'}, which it never did.`;
+    }
+  }
+  if (again.after.status !== 'pending') {
+    return `A job on attempt 1 of maxAttempts 3 became ${show(again.after.status)}; with attempts left it goes back in line as 'pending'.` +
+      (again.after.status === 'dead' ? ' (Compare job.attempts with state.config.maxAttempts: dead only when attempts >= maxAttempts.)' : '');
+  }
+  if (dead.after.status !== 'dead') {
+    return `A job on attempt 1 of maxAttempts 1 became ${show(dead.after.status)}; it has no attempts left, so it is a poison message: ` +
+      "status 'dead'. job.attempts already counts the attempt that just ran out, so the test is attempts >= maxAttempts.";
+  }
+  if (again.after.attempts !== again.before.attempts) {
+    return `expireLease changed job.attempts from ${again.before.attempts} to ${again.after.attempts}; leave it: lease() counts each attempt when it hands the job out.`;
+  }
+  if (again.after.availableAt !== TIMEOUT) {
+    return `The job went back in line with availableAt ${again.after.availableAt}; the lease ran out at ${TIMEOUT}, so it should be available at once (availableAt = now): the worker crashed, the job did nothing wrong.`;
+  }
+  if (again.inLine.length !== 1) {
+    return again.inLine.length === 0
+      ? "The job is 'pending' but not in state.pending, the heap lease() takes jobs from, so no worker will ever get it. Put it there with heapPush(state.pending, { at: job.availableAt, seq: state.nextSeq++, id: job.id })."
+      : `The job is in state.pending ${again.inLine.length} times; once is enough, or it will be handed out twice.`;
+  }
+  if (again.inLine[0]!.at !== again.after.availableAt) {
+    return `The job's entry in state.pending says at ${again.inLine[0]!.at}, but job.availableAt is ${again.after.availableAt}: the heap orders the line by "at", so use job.availableAt.`;
+  }
+  if (!again.seqMoved) {
+    return 'state.nextSeq did not move when you pushed onto state.pending: the next entry gets the same seq, and jobs available at the same moment come out in the wrong order. Use state.nextSeq++.';
+  }
+  if (dead.inLine.length > 0) {
+    return 'The dead job was put in state.pending, so lease() would hand it out again. A dead job waits for a person (redrive), not in line.';
+  }
+  const wantAgain = { pending: 1, leased: 0, done: 0, dead: 0 };
+  const wantDead = { pending: 0, leased: 0, done: 0, dead: 1 };
+  for (const [got, want, which] of [[again.counts, wantAgain, 'back in line'], [dead.counts, wantDead, 'dead']] as const) {
+    if (!isDeepStrictEqual(got, want)) {
+      return `With one job, leased and then ${which}, state.counts is ${show(got)}; it should be ${show(want)}. Every status change moves ` +
+        'one job from one count to another: state.counts.leased -= 1, and += 1 on the new status.';
+    }
+  }
+  if (typeof dead.after.lastError !== 'string' || dead.after.lastError.trim() === '') {
+    return `A dead job's lastError is ${show(dead.after.lastError)}: the person who finds it in the dead-letter queue needs to know why it died. Give it a short text such as 'lease expired'.`;
+  }
+  return undefined;
+}
+
+function fail(impl: LeaseExpiryImpl, message: string, fallback: string): never {
+  throw new CheckFailure(message, { hint: diagnose(impl.expireLease) ?? fallback });
+}
+
+function insist(impl: LeaseExpiryImpl, actual: unknown, expected: unknown, what: string, fallback: string): void {
+  if (!isDeepStrictEqual(actual, expected)) fail(impl, `${what}: expected ${show(expected)}, got ${show(actual)}`, fallback);
+}
+
+/** Let time pass to `now`: the core's reclaim loop runs, calling the learner's expireLease for what is due. */
+function expireDue(impl: LeaseExpiryImpl, state: QueueState, now: number): string[] {
+  return reclaimWith(state, now, (s, j, t) => impl.expireLease(s, j, t));
+}
+
+// ---- Random histories: the learner's expireLease against the core's own -------------------------------------
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** What a command's answer says, without the parts that legitimately differ (a tick's reclaimed list). */
+function gist(r: Result): unknown {
+  if (!r.ok) return { error: r.error };
+  if (r.type === 'ticked' || r.type === 'configured') return { type: r.type };
+  return { type: r.type, job: r.job === null ? null : view(r.job) };
+}
+
+function view(j: Job): unknown {
+  return { id: j.id, status: j.status, attempts: j.attempts, availableAt: j.availableAt, lease: j.lease, endedLease: j.endedLease };
+}
+
+function describeCommand(cmd: Command): string {
+  const { type, now, ...rest } = cmd;
+  return `${type} at t=${now} ${show(rest)}`;
+}
+
+/** Play one random history on two queues; return how they first differ, or undefined. */
+function randomRun(seed: number, impl: LeaseExpiryImpl): string | undefined {
+  const random = mulberry32(seed);
+  const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const config = { maxAttempts: 1 + Math.floor(random() * 3), backoffBaseMs: 1_000, backoffMaxMs: 8_000 };
+  const mine = queue(config);
+  const core = queue(config);
+  const held: { jobId: string; token: string }[] = []; // tokens workers hold, some of them long stale
+  let now = 0;
+  for (let step = 1; step <= 60; step++) {
+    now += Math.floor(random() * 6_000);
+    const roll = random();
+    const h = held.length > 0 ? pick(held) : undefined;
+    let cmd: Command;
+    if (roll < 0.25 || (roll >= 0.55 && h === undefined)) cmd = { type: 'enqueue', now, payload: { step } };
+    else if (roll < 0.55) cmd = { type: 'lease', now, workerId: `w${1 + Math.floor(random() * 3)}` };
+    else if (roll < 0.72) cmd = { type: 'ack', now, jobId: h!.jobId, token: h!.token };
+    else if (roll < 0.82) cmd = { type: 'fail', now, jobId: h!.jobId, token: h!.token, error: 'boom', jitter: random() };
+    else if (roll < 0.95) cmd = { type: 'heartbeat', now, jobId: h!.jobId, token: h!.token };
+    else cmd = { type: 'tick', now };
+
+    const ids = expireDue(impl, mine, now); // your expireLease, for every lease due by now...
+    const got = apply(mine, cmd); // ...so the core's own finds nothing left to do here
+    const want = apply(core, cmd);
+    const where = `random run ${seed} (maxAttempts ${config.maxAttempts}), step ${step}: ${describeCommand(cmd)}` +
+      (ids.length > 0 ? `, right after your expireLease took back ${ids.join(', ')}` : '');
+    if (!isDeepStrictEqual(gist(got), gist(want))) {
+      return `${where}\n  with your expireLease the core answered ${show(gist(got))}\n  with its own expireLease:           ${show(gist(want))}`;
+    }
+    if (!isDeepStrictEqual(stats(mine), stats(core))) {
+      return `${where}\n  stats() with your expireLease: ${show(stats(mine))}\n  with the core's own:          ${show(stats(core))}`;
+    }
+    for (const id of Object.keys(core.jobs)) {
+      const a = own(mine.jobs, id);
+      if (a === undefined || !isDeepStrictEqual(view(a), view(core.jobs[id]!))) {
+        return `${where}\n  ${id} with your expireLease: ${show(a && view(a))}\n  with the core's own:       ${show(view(core.jobs[id]!))}`;
+      }
+    }
+    if (got.ok && got.type === 'leased' && got.job !== null) held.push({ jobId: got.job.id, token: got.job.lease!.token });
+    if ((cmd.type === 'ack' || cmd.type === 'fail') && random() < 0.7) held.splice(held.indexOf(h!), 1); // most workers move on
+  }
+  return undefined;
 }
 
 export const exercise: Exercise<LeaseExpiryImpl> = {
@@ -70,163 +282,160 @@ export const exercise: Exercise<LeaseExpiryImpl> = {
   page: 'fundamentals/02-queue-system.md',
   learnerFile: 'lease-expiry.ts',
   load(mod) {
-    if (typeof mod.reclaimExpired !== 'function') {
-      throw new Error('the file must export a function named reclaimExpired(state, now)');
-    }
-    return { reclaimExpired: mod.reclaimExpired as LeaseExpiryImpl['reclaimExpired'] };
+    return { expireLease: exportedFunction(mod, 'expireLease', 'expireLease(state, job, now)') as Expire };
   },
   checks: [
     {
-      name: "a crashed worker's expired lease is reclaimed: job pending again, lease removed, available now",
-      hint: "Walk state.waiting; for a job with status 'leased' whose lease.expiresAt <= now: delete job.lease, set status 'pending' and availableAt = now, and push its id onto the array you return.",
+      name: 'an expired lease puts the job back in line: pending, lease gone, available at once',
+      hint: 'expireLease threw. It is called only for a leased job whose lease ran out, so job.lease is there to read.',
       run(impl) {
         const state = queue();
         enqueue(state, 0, 'send welcome e-mail');
         lease(state, 0, 'worker-a'); // ...and worker-a crashes: its lease runs until 10 000
-        const ids = reclaim(impl, state, 15_000);
+        const ids = expireDue(impl, state, 15_000);
+        if (ids.length !== 1) throw new Error(`setup: the reclaim loop found ${ids.length} due leases, expected 1`);
         const j = job(state, 'job-1');
-        equal(j.status, 'pending', 'job-1 status after its lease expired');
-        equal(j.lease, undefined, 'job-1 lease after it was reclaimed (it should be gone)');
-        if (j.availableAt > 15_000) throw new Error(`job-1 availableAt is ${j.availableAt}, so nobody may take it before then; a crash is not the job's fault, make it available now (15000)`);
-        equal(j.attempts, 1, 'job-1 attempts (the crashed attempt still counts; lease() adds the next one)');
-        equal(state.waiting, ['job-1'], 'state.waiting (a pending job stays in the waiting list)');
-        returned(ids, ['job-1'], 15_000);
+        const fallback = 'After expireLease a job with attempts left must look like any other pending job: no lease, in state.pending, counted as pending.';
+        insist(impl, j.status, 'pending', 'job-1 status after its lease expired at 10000 (attempt 1 of 3)', fallback);
+        insist(impl, j.lease, undefined, 'job-1 lease after it expired (it should be gone)', fallback);
+        insist(impl, j.availableAt, 15_000, 'job-1 availableAt (a crash is not the job\'s fault: available now, 15000)', fallback);
+        insist(impl, j.attempts, 1, 'job-1 attempts (the crashed attempt still counts; lease() adds the next one)', fallback);
+        insist(impl, stats(state), { pending: 1, leased: 0, done: 0, dead: 0, total: 1 }, 'stats() right after', fallback);
       },
     },
     {
-      name: "the reclaimed job goes to the next worker, and the crashed worker's late ack is refused",
-      hint: "After reclaiming, the job must look like any pending job to lease(): status 'pending', no lease, availableAt <= now, and its id still in state.waiting.",
+      name: "the crashed worker's late ack is told lease-expired, and the next worker gets the job",
+      hint: 'expireLease threw. It is called only for a leased job whose lease ran out, so job.lease is there to read.',
       run(impl) {
         const state = queue();
         enqueue(state, 0, 'charge card');
         const crashed = lease(state, 0, 'worker-a');
-        reclaim(impl, state, 12_000);
-        equal(job(state, 'job-1').status, 'pending', 'job-1 status right after reclaimExpired(state, 12000)');
-        const r = apply(state, { type: 'lease', now: 12_000, workerId: 'worker-b' });
-        if (!r.ok || r.type !== 'leased' || r.job === null) {
-          throw new Error('worker-b asked for a job at 12000 and got none: the reclaimed job-1 is not leasable');
+        expireDue(impl, state, 12_000);
+        // worker-a was only stalled: it wakes up and acks with the token of the lease that ran out.
+        const late = apply(state, { type: 'ack', now: 12_000, jobId: 'job-1', token: crashed.lease.token });
+        if (late.ok || late.error !== 'lease-expired') {
+          fail(impl,
+            `worker-a wakes up at 12000 and acks job-1 with its old token ${crashed.lease.token}, whose lease ran out at 10000. ` +
+              `Expected the core to refuse it with lease-expired; it answered ${answer(late)}.`,
+            'The core tells a late worker "lease-expired" when job.endedLease records that very token with the reason \'expired\'. Look at what your expireLease leaves in job.endedLease.');
         }
-        equal(r.job.id, 'job-1', 'the job worker-b received');
-        equal(r.job.attempts, 2, 'job-1 attempts after the second lease');
-        accepted(state, { type: 'ack', now: 12_500, jobId: 'job-1', token: crashed.lease.token }, false, "worker-a's late ack with its old token");
-        accepted(state, { type: 'ack', now: 13_000, jobId: 'job-1', token: r.job.lease!.token }, true, "worker-b's ack with the current token");
+        const next = leaseNext(impl, state, 12_500, 'worker-b', 'job-1 should be back in line since its lease ran out at 10000');
+        insist(impl, next.id, 'job-1', 'the job worker-b received', 'The expired job should be the one handed out next.');
+        insist(impl, next.attempts, 2, 'job-1 attempts after the second lease', 'Leave job.attempts alone in expireLease: lease() counts attempts.');
+        // Now that worker-b holds it, worker-a's token is simply the wrong lease.
+        const again = apply(state, { type: 'ack', now: 13_000, jobId: 'job-1', token: crashed.lease.token });
+        if (again.ok || again.error !== 'wrong-lease') {
+          fail(impl, `worker-a acks again at 13000, now that worker-b holds job-1: expected wrong-lease, got ${answer(again)}`, 'Only the current lease may ack.');
+        }
+        const ok = apply(state, { type: 'ack', now: 13_500, jobId: 'job-1', token: next.lease.token });
+        if (!ok.ok) fail(impl, `worker-b's ack with the current token ${next.lease.token} was refused: ${answer(ok)}`, 'The new lease is the one that counts.');
       },
     },
     {
-      name: 'only expired leases are reclaimed; a lease that is still running is left alone',
-      hint: "Compare each job's own lease.expiresAt with now. A lease with expiresAt > now belongs to a worker that may still be working: don't touch that job at all.",
+      name: 'once a later lease is acked, a repeated ack is told not-leased, and stats stay right',
+      hint: 'expireLease threw. It is called only for a leased job whose lease ran out, so job.lease is there to read.',
       run(impl) {
         const state = queue();
-        enqueue(state, 0, 'resize photo 1');
-        enqueue(state, 0, 'resize photo 2');
-        lease(state, 0, 'worker-a'); // expires at 10 000 (worker-a crashed)
-        const alive = lease(state, 5_000, 'worker-b'); // expires at 15 000 (worker-b is still working)
-        const ids = reclaim(impl, state, 12_000);
-        equal(job(state, 'job-1').status, 'pending', 'job-1 status (its lease ended at 10000)');
-        equal(job(state, 'job-2'), alive, 'job-2 (leased until 15000, so at 12000 it must be unchanged)');
-        returned(ids, ['job-1'], 12_000);
-        accepted(state, { type: 'ack', now: 13_000, jobId: 'job-2', token: alive.lease.token }, true, "worker-b's ack for job-2 at 13000");
+        enqueue(state, 0, 'resize photo');
+        const crashed = lease(state, 0, 'worker-a');
+        expireDue(impl, state, 10_000); // the lease ends exactly at its expiry time
+        const second = leaseNext(impl, state, 10_000, 'worker-b', 'job-1 should be back in line since its lease ran out at 10000');
+        must(state, { type: 'ack', now: 11_000, jobId: 'job-1', token: second.lease.token });
+        const repeat = apply(state, { type: 'ack', now: 11_500, jobId: 'job-1', token: second.lease.token });
+        if (repeat.ok || repeat.error !== 'not-leased') {
+          fail(impl, `worker-b acked job-1 (lease ${second.lease.token}), then sent the same ack again (its reply was lost). ` +
+            `Expected not-leased: that lease ended by an ack, not by expiry. The core answered ${answer(repeat)}.`,
+            'Only the lease that ran out is recorded as expired; the core records the ack itself. Does your code write to a job other than the one passed in?');
+        }
+        const late = apply(state, { type: 'ack', now: 12_000, jobId: 'job-1', token: crashed.lease.token });
+        if (late.ok) fail(impl, `worker-a's ack with its long-expired token ${crashed.lease.token} was accepted on a done job`, 'A token whose lease ended can never ack again.');
+        insist(impl, stats(state), { pending: 0, leased: 0, done: 1, dead: 0, total: 1 }, 'stats() after the job was done',
+          'Each status change moves one job between counts; check the counts your expireLease leaves behind.');
       },
     },
     {
-      name: 'a lease expires exactly at expiresAt (the same rule the core uses to refuse a late ack)',
-      hint: 'The core refuses an ack when lease.expiresAt <= now, so at now === expiresAt the lease is already over. Test expiresAt <= now (not <).',
-      run(impl) {
-        const state = queue();
-        enqueue(state, 0, 'render invoice');
-        const leased = lease(state, 0, 'worker-a');
-        const early = reclaim(impl, state, 9_999);
-        equal(job(state, 'job-1'), leased, 'job-1 at 9999, 1 ms before its lease ends (it must be unchanged)');
-        returned(early, [], 9_999);
-        const ids = reclaim(impl, state, 10_000);
-        equal(job(state, 'job-1').status, 'pending', 'job-1 status at 10000, the moment its lease ends');
-        returned(ids, ['job-1'], 10_000);
-      },
-    },
-    {
-      name: 'done jobs, pending jobs and jobs waiting out a retry backoff are not touched',
-      hint: "Only jobs with status 'leased' can have an expired lease. Leave the others exactly as they are; in particular don't reset availableAt of a pending job, or a failed job would skip its backoff.",
-      run(impl) {
-        const state = queue();
-        enqueue(state, 0, 'done already');
-        enqueue(state, 0, 'failed once, backing off');
-        enqueue(state, 0, 'worker crashed');
-        const first = lease(state, 0, 'worker-a');
-        const second = lease(state, 0, 'worker-b');
-        lease(state, 0, 'worker-c'); // job-3, expires at 10 000; worker-c crashes
-        must(state, { type: 'ack', now: 100, jobId: 'job-1', token: first.lease.token });
-        // Backoff: job-2 may not run again before 100 + 0.9 * 20 000 = 18 100.
-        must(state, { type: 'fail', now: 100, jobId: 'job-2', token: second.lease.token, error: 'smtp 451', jitter: 0.9 });
-        enqueue(state, 1_000, 'not leased yet'); // job-4
-        const before = structuredClone(state.jobs);
-        const ids = reclaim(impl, state, 12_000);
-        for (const id of ['job-1', 'job-2', 'job-4']) equal(job(state, id), before[id], `${id} (${job(state, id).status}) must be unchanged`);
-        equal(job(state, 'job-3').status, 'pending', 'job-3 status (its lease ended at 10000)');
-        equal(state.waiting, ['job-2', 'job-3', 'job-4'], 'state.waiting (done job-1 is not waiting)');
-        returned(ids, ['job-3'], 12_000);
-      },
-    },
-    {
-      name: 'a job whose lease expires on its last attempt goes dead and leaves state.waiting (a poison message)',
-      hint: "Compare job.attempts with state.config.maxAttempts. With no attempts left set status 'dead' and remove its id from state.waiting (build the new list after the loop). Say why in job.lastError.",
+      name: 'a job whose last attempt expires goes dead, is never leased again, and its late worker is told lease-expired',
+      hint: 'expireLease threw. It is called only for a leased job whose lease ran out, so job.lease is there to read.',
       run(impl) {
         const state = queue({ maxAttempts: 2 });
         enqueue(state, 0, 'poison: crashes every worker');
-        enqueue(state, 0, 'ordinary job');
-        lease(state, 0, 'worker-a'); // attempt 1 of 2, crashes
-        reclaim(impl, state, 10_000);
-        equal(job(state, 'job-1').status, 'pending', 'job-1 status after its first lease expired (1 of 2 attempts used)');
-        lease(state, 10_000, 'worker-b'); // attempt 2 of 2, crashes too
-        const ids = reclaim(impl, state, 20_000);
+        lease(state, 0, 'worker-a'); // job-1, attempt 1 of 2, crashes
+        expireDue(impl, state, 10_000);
+        insist(impl, job(state, 'job-1').status, 'pending', 'job-1 status after its first lease expired (1 of 2 attempts used)',
+          'With attempts left, the job goes back in line.');
+        const last = leaseNext(impl, state, 10_000, 'worker-b', 'job-1 should be back in line'); // attempt 2 of 2, crashes too
+        enqueue(state, 15_000, 'ordinary job'); // job-2
+        expireDue(impl, state, 20_000);
         const dead = job(state, 'job-1');
-        equal(dead.status, 'dead', 'job-1 status after its last attempt expired');
-        equal(dead.lease, undefined, 'job-1 lease (a dead job holds no lease)');
-        equal(state.waiting, ['job-2'], 'state.waiting (a dead job is no longer waiting)');
-        if (typeof dead.lastError !== 'string' || dead.lastError === '') {
-          throw new Error(`job-1 lastError is ${show(dead.lastError)}: a dead job should say why it died, e.g. 'lease expired'`);
+        const fallback = "With no attempts left (attempts >= maxAttempts) the job becomes 'dead', holds no lease, and stays out of state.pending.";
+        insist(impl, dead.status, 'dead', 'job-1 status after its last attempt expired', fallback);
+        insist(impl, dead.lease, undefined, 'job-1 lease (a dead job holds no lease)', fallback);
+        if (typeof dead.lastError !== 'string' || dead.lastError.trim() === '') {
+          fail(impl, `job-1 lastError is ${show(dead.lastError)}: a dead job should say why it died`, "Give job.lastError a short text for people, such as 'lease expired'.");
         }
-        returned(ids, ['job-1'], 20_000);
-        const next = lease(state, 20_000, 'worker-c');
-        equal(next.id, 'job-2', 'the next job handed out (the poison message must not come back)');
-        accepted(state, { type: 'redrive', now: 21_000, jobId: 'job-1' }, true, 'redriving dead job-1');
+        // The real core takes over: nobody may ever get the poison message again.
+        const next = leaseNext(impl, state, 20_000, 'worker-c', 'job-2 is waiting');
+        insist(impl, next.id, 'job-2', 'the next job handed out (the poison message must not come back)', fallback);
+        must(state, { type: 'ack', now: 20_100, jobId: 'job-2', token: next.lease.token });
+        for (const t of [30_000, 60_000, 600_000]) {
+          const r = apply(state, { type: 'lease', now: t, workerId: 'worker-d' });
+          if (r.ok && r.type === 'leased' && r.job !== null) fail(impl, `at t=${t} worker-d was handed ${r.job.id} (status now ${r.job.status}); the queue should be empty`, fallback);
+        }
+        const late = apply(state, { type: 'ack', now: 20_500, jobId: 'job-1', token: last.lease.token });
+        if (late.ok || late.error !== 'lease-expired') {
+          fail(impl, `worker-b acks dead job-1 late, with token ${last.lease.token}. Expected lease-expired; the core answered ${answer(late)}.`,
+            "A lease that runs out on the last attempt ran out all the same: record job.endedLease with reason 'expired' on the way to 'dead' too.");
+        }
+        insist(impl, stats(state), { pending: 0, leased: 0, done: 1, dead: 1, total: 2 }, 'stats() with job-1 dead and job-2 done', fallback);
       },
     },
     {
-      name: 'several expired leases are all reclaimed in one call, even when one of them goes dead',
-      hint: "Handle every expired job in the same pass. Don't remove ids from state.waiting while looping over it (splice inside a for loop skips the next job): collect, then filter afterwards.",
+      name: 'several leases expiring at once: each job goes its own way, and stats count every one',
+      hint: 'expireLease threw. It is called only for a leased job whose lease ran out, so job.lease is there to read.',
       run(impl) {
         const state = queue({ maxAttempts: 2 });
-        for (const what of ['a', 'b', 'c', 'd']) enqueue(state, 0, `job ${what}`);
+        enqueue(state, 0, 'job a');
         lease(state, 0, 'worker-a');
-        apply(state, { type: 'tick', now: 10_000 }); // the core itself reclaims job-1: it has 1 attempt left
-        lease(state, 10_000, 'worker-a'); // job-1, last attempt
-        lease(state, 10_000, 'worker-b'); // job-2
-        lease(state, 10_000, 'worker-c'); // job-3
+        apply(state, { type: 'tick', now: 10_000 }); // the core itself takes job-1 back: it has 1 attempt left
+        enqueue(state, 10_000, 'job b');
+        enqueue(state, 10_000, 'job c');
+        lease(state, 10_000, 'worker-a'); // job-1, last attempt, until 20 000
+        lease(state, 10_000, 'worker-b'); // job-2, until 20 000
+        lease(state, 10_000, 'worker-c'); // job-3, until 20 000
+        enqueue(state, 15_000, 'job d');
         const alive = lease(state, 15_000, 'worker-d'); // job-4, until 25 000
-        const ids = reclaim(impl, state, 20_000);
-        equal(job(state, 'job-1').status, 'dead', 'job-1 status (its last attempt expired)');
-        equal(job(state, 'job-2').status, 'pending', 'job-2 status (expired at 20000)');
-        equal(job(state, 'job-3').status, 'pending', 'job-3 status (expired at 20000)');
-        equal(job(state, 'job-4'), alive, 'job-4 (leased until 25000, must be unchanged)');
-        equal(state.waiting, ['job-2', 'job-3', 'job-4'], 'state.waiting');
-        returned(ids, ['job-1', 'job-2', 'job-3'], 20_000);
+        const ids = expireDue(impl, state, 20_000);
+        if (ids.length !== 3) throw new Error(`setup: the reclaim loop found ${ids.length} due leases, expected 3`);
+        const fallback = 'Each call handles one job; the checks expect the same result as one job at a time.';
+        insist(impl, job(state, 'job-1').status, 'dead', 'job-1 status (its last attempt expired)', fallback);
+        insist(impl, job(state, 'job-2').status, 'pending', 'job-2 status (attempt 1 of 2 expired at 20000)', fallback);
+        insist(impl, job(state, 'job-3').status, 'pending', 'job-3 status (attempt 1 of 2 expired at 20000)', fallback);
+        insist(impl, job(state, 'job-4'), alive, 'job-4 (leased until 25000, so it must be unchanged)', fallback);
+        insist(impl, stats(state), { pending: 2, leased: 1, done: 0, dead: 1, total: 4 }, 'stats() right after', fallback);
+        const order = [leaseNext(impl, state, 20_000, 'worker-e', 'job-2 and job-3 are back in line').id, leaseNext(impl, state, 20_000, 'worker-f', 'job-3 is back in line').id];
+        insist(impl, order, ['job-2', 'job-3'], 'the jobs handed out next, in order (both available at 20000, job-2 expired first)', fallback);
       },
     },
     {
-      name: 'a lease extended by a heartbeat is not reclaimed at its old expiry time',
-      hint: 'A heartbeat moves job.lease.expiresAt later. Decide with the lease\'s current expiresAt, not with the time the job was enqueued or leased plus the timeout.',
-      run(impl) {
-        const state = queue();
-        enqueue(state, 0, 'long video transcode');
-        enqueue(state, 0, 'short job');
-        const busy = lease(state, 0, 'worker-a');
-        lease(state, 0, 'worker-b'); // crashes
-        const extended = must(state, { type: 'heartbeat', now: 8_000, jobId: 'job-1', token: busy.lease.token }); // until 18 000
-        const ids = reclaim(impl, state, 12_000);
-        equal(job(state, 'job-1'), extended, 'job-1 (heartbeat at 8000 extended it to 18000, so at 12000 it must be unchanged)');
-        equal(job(state, 'job-2').status, 'pending', 'job-2 status (no heartbeat, expired at 10000)');
-        returned(ids, ['job-2'], 12_000);
-        accepted(state, { type: 'ack', now: 13_000, jobId: 'job-1', token: busy.lease.token }, true, "worker-a's ack after its heartbeat");
+      name: `over ${RANDOM_RUNS} seeded random histories, every answer, job and count matches the core's own expireLease`,
+      hint: 'expireLease threw during a random run. Replay that run alone with the command below and read the error there.',
+      seeded: true,
+      run(impl, { seed: only } = {}) {
+        const seeds = only === undefined ? Array.from({ length: RANDOM_RUNS }, (_, i) => i + 1) : [only];
+        for (const seed of seeds) {
+          let difference: string | undefined;
+          try {
+            difference = randomRun(seed, impl);
+          } catch (err) {
+            throw new CheckFailure(`random run ${seed}: ${err instanceof Error ? err.message : String(err)}`, { seed });
+          }
+          if (difference !== undefined) {
+            throw new CheckFailure(difference, {
+              seed,
+              hint: diagnose(impl.expireLease) ?? 'The one-story checks above pass; this history mixes heartbeats, fails with backoff, and acks with stale tokens. Compare the two lines above: the first field that differs is where to look.',
+            });
+          }
+        }
       },
     },
   ],

@@ -1,45 +1,47 @@
 // Exercise 02 (Session 2, docs/fundamentals/02-queue-system.md): lease expiry and redelivery.
 //
 // A worker leases a job and then crashes (or stalls in a long GC pause, or loses its network). It will never
-// ack. Without lease expiry the job would stay "leased" forever and nobody would ever do it. Your task: write
-// the function the broker runs before every command, which finds leases that have run out and takes the
-// jobs back.
+// ack. Without lease expiry the job would stay "leased" for ever and nobody would ever do it.
+//
+// The core already finds the leases that ran out: before every command, `reclaimExpired` (region
+// reclaim-expired in examples/queue/core/queue.ts) pops the due entries from the lease-expiry heap
+// `state.leases`, skips those whose lease ended or was extended, and calls `expireLease(state, job, now)` for
+// each lease that really ran out. You write `expireLease`: take the job back from the worker that lost it.
 //
 // Run the checker (from the repository root):
 //   npm run check -- 02-lease-expiry              grades this file
 //   npm run check -- 02-lease-expiry --solution   shows what passing looks like
-// Each failing check prints a hint. Read examples/queue/core/queue.ts for the types and for how `lease`,
-// `ack` and `fail` change a job; your function should leave jobs in states those functions expect.
-import type { QueueState } from '../../queue/core/queue.ts';
+// The checker builds queues with the real core, calls YOUR expireLease where the core would call its own,
+// then drives the real core on: another worker leases the job, the late worker acks, and so on. Each failing
+// check says what it saw, what it expected, and a hint. Read the types at the top of queue.ts, and `ack` and
+// `fail` below them: they end a lease the same way you will.
+import { heapPush } from '../../queue/core/heap.ts';
+import type { Job, QueueState } from '../../queue/core/queue.ts';
 
 /**
- * Reclaim every job whose lease has expired at time `now` (milliseconds). Change `state` in place and
- * return the ids of the jobs you reclaimed.
+ * The lease on `job` ran out at or before `now` (milliseconds): the worker holding it is presumed dead.
+ * Change `job` and `state` in place. When this is called, `job.status` is 'leased' and `job.lease` is set.
  */
-export function reclaimExpired(state: QueueState, now: number): string[] {
-  const reclaimed: string[] = [];
+export function expireLease(state: QueueState, job: Job, now: number): void {
+  // TODO 1: End the lease, and record why it ended. A worker that was only slow may still ack later with
+  //         its old token; the core then looks at `job.endedLease` to tell it "lease-expired" (your lease ran
+  //         out, someone else may be doing the job) instead of a puzzling "not-leased". So, in this order:
+  //           job.endedLease = { token: <the token of the lease that is ending>, reason: <why it ended> };
+  //           delete job.lease;
+  //         The reason is one of 'expired' | 'acked' | 'failed' (see the Job type). Which one is this?
+  //         Record it whatever happens next, whether the job goes back in line or dies.
+  //         `job.lastError` is only for people reading the job: give it a short text such as 'lease expired'.
 
-  // TODO 1: Look at every job that is still waiting (`state.waiting` holds their ids, oldest first;
-  //         `state.jobs[id]` is the job itself). Only a job whose status is 'leased' can have an expired lease.
+  // TODO 2: Pending or dead? `job.attempts` already counts the attempt whose worker just vanished (lease
+  //         added 1). With attempts left (compare with state.config.maxAttempts) the job goes back in line:
+  //           - status 'pending', available at once: job.availableAt = now (the crash was the worker's fault,
+  //             not the job's, so no backoff);
+  //           - put it in the pending heap, the line `lease` takes jobs from:
+  //               heapPush(state.pending, { at: job.availableAt, seq: state.nextSeq++, id: job.id });
+  //         With no attempts left it is a poison message, a job that takes down every worker that runs it:
+  //         status 'dead'. A dead job is NOT put in state.pending; it waits for a person to redrive it.
 
-  // TODO 2: Decide whether its lease has expired. `job.lease.expiresAt` is the moment it runs out.
-  //         Hint: the core refuses an ack when `expiresAt <= now`, so a lease that ends exactly at `now`
-  //         has expired too. A heartbeat moves expiresAt later, so always use the lease's own expiresAt.
-
-  // TODO 3: Take the job back: remove its lease (`delete job.lease`), and record why: set `job.lastError`
-  //         to exactly 'lease expired'. People reading the job see it, and the core's checkLease looks for
-  //         those words to tell a late worker "lease-expired" rather than just "not leased".
-
-  // TODO 4: Where does it go?
-  //         - Attempts left (`job.attempts < state.config.maxAttempts`): status 'pending', and available
-  //           right away (`job.availableAt = now`): the worker crashed, the job did nothing wrong.
-  //         - No attempts left: status 'dead' (the dead-letter queue). A job that crashes every worker
-  //           that touches it is a "poison message"; retrying it forever would take the workers down with it.
-  //           Dead jobs are not waiting any more, so remove their ids from `state.waiting`.
-  //           Careful: removing items from an array while a for-loop walks over it skips the next item.
-  //           Collect first and filter afterwards, or build a new array.
-
-  // TODO 5: Push the id of every job you reclaimed (pending or dead) onto `reclaimed`.
-
-  return reclaimed;
+  // TODO 3: Keep the counts right. stats() reads `state.counts` (how many jobs have each status) instead of
+  //         counting jobs, so every status change must move one job from one count to another: the job
+  //         leaves 'leased' (state.counts.leased -= 1) and joins its new status (state.counts[...] += 1).
 }
