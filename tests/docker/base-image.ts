@@ -1,17 +1,18 @@
-// A stand-in for the image docker/Dockerfile builds, made without any registry.
+// A stand-in for the learners' base image, `node:20-slim`, made without any registry.
 //
-// `FROM node:20-slim` and `npm ci` both need the network, which CI here does not have. So this test fixture
-// makes the same image another way: the machine's own /usr/bin/node and the shared libraries `ldd` says it
-// needs, a few files from /etc, and exactly the repo paths the Dockerfile COPYs (read from the Dockerfile
-// itself), plus the host's already-installed node_modules in place of `npm ci`. The tarball streams from
-// `tar` into `docker import`. The compose file under test is the learners' one, unchanged.
+// CI here reaches no image registry, so `FROM node:20-slim` cannot be pulled. This test fixture makes an
+// image with the same name from what the machine already has: its own Node (the very one running this
+// test), the npm that comes with it, a shell (Docker runs a shell-form `RUN` as `/bin/sh -c`; npm runs
+// install scripts the same way), `/usr/bin/env` (npm's `#!/usr/bin/env node` line), the shared libraries
+// `ldd` says these need, and a few files from /etc. Paths follow the official image: node and npm under
+// /usr/local. Everything after `FROM` in docker/Dockerfile then runs for real on top of it, `npm ci` included
+// (tests/docker/npm-cache-registry.ts says where its packages come from).
 
-import { copyFileSync, mkdirSync, writeFileSync, chmodSync, rmSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { run, pipe } from './exec.ts';
-import { parseDockerfile, targetOf } from './dockerfile.ts';
-
-const STAGING = '/tmp/course-docker-rootfs';
+import { hostNpmDir } from './npm-cache-registry.ts';
 
 /** Absolute library paths from `ldd` output, e.g. `libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)`. */
 export function librariesFromLdd(output: string): string[] {
@@ -23,79 +24,55 @@ export function librariesFromLdd(output: string): string[] {
   return [...libs];
 }
 
-/** GNU tar name transform: the member `src` (and anything under it) becomes `target` (no leading /). */
-function transform(src: string, target: string): string {
-  const escaped = src.replace(/[.[\]*^$\\]/g, '\\$&').replace(/,/g, '\\,');
-  return `s,^${escaped}\\(/\\|$\\),${target.replace(/^\//, '')}\\1,S`; // S: leave symlink targets alone
-}
-
-export interface BuildResult {
-  tag: string;
-  copied: string[]; // repo paths put into the image
-}
-
-export async function buildFixtureImage(opts: {
-  docker: string;
-  env: NodeJS.ProcessEnv;
-  repoDir: string;
-  dockerfile: string;
-  tag: string;
-}): Promise<BuildResult> {
-  const df = parseDockerfile(readFileSync(opts.dockerfile, 'utf8'));
-  const node = process.execPath; // the very Node running this test
-  rmSync(STAGING, { recursive: true, force: true });
+export async function buildBaseImage(opts: { docker: string; env: NodeJS.ProcessEnv; tag: string }): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'course-docker-rootfs-'));
   try {
-    // 1. The runtime: node at /usr/bin/node (on PATH) and each library at the path ldd names.
+    // 1. Programs, each at its place in the official image, and every library at the path ldd names.
     const put = (from: string, to: string): void => {
-      mkdirSync(join(STAGING, dirname(to)), { recursive: true });
-      copyFileSync(from, join(STAGING, to)); // copyFileSync follows symlinks: we get the real file
+      mkdirSync(join(root, dirname(to)), { recursive: true });
+      copyFileSync(from, join(root, to)); // copyFileSync follows symlinks: we get the real file
     };
-    put(node, '/usr/bin/node');
-    const ldd = await run('ldd', [node]);
-    for (const lib of librariesFromLdd(ldd.stdout)) put(lib, lib);
-    // 2. The little of /etc that Node and glibc read; /tmp for tsx's compile cache.
-    mkdirSync(join(STAGING, 'etc/ssl/certs'), { recursive: true });
-    writeFileSync(join(STAGING, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n');
-    writeFileSync(join(STAGING, 'etc/group'), 'root:x:0:\nnode:x:1000:\n');
-    writeFileSync(join(STAGING, 'etc/nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n');
-    try {
-      copyFileSync('/etc/ssl/certs/ca-certificates.crt', join(STAGING, 'etc/ssl/certs/ca-certificates.crt'));
-    } catch {
-      // no CA bundle on this host; the examples make no TLS calls, so the image works without it
-    }
-    for (const dir of ['tmp', 'root', df.workdir.replace(/^\//, '')]) mkdirSync(join(STAGING, dir), { recursive: true });
-    chmodSync(join(STAGING, 'tmp'), 0o1777);
-
-    // 3. The repo: what the Dockerfile COPYs, each at its COPY destination, plus the installed node_modules
-    //    where `npm ci` would have put them.
-    const sources: string[] = [];
-    const transforms: string[] = [];
-    for (const copy of df.copies) {
-      for (const src of copy.sources) {
-        const clean = src.replace(/^\.\//, '').replace(/\/$/, '');
-        sources.push(clean);
-        transforms.push('--transform', transform(clean, targetOf(copy, src)));
-      }
-    }
-    sources.push('node_modules');
-    transforms.push('--transform', transform('node_modules', join(df.workdir, 'node_modules')));
-
-    const tarArgs = [
-      '--create', '--file', '-', '--owner=0', '--group=0', '--numeric-owner',
-      '--exclude=.data', '--exclude=node_modules/.cache', '--exclude=node_modules/.vite',
-      '-C', STAGING, '.',
-      '-C', opts.repoDir, ...transforms, ...sources,
+    const programs: [string, string][] = [
+      [process.execPath, '/usr/local/bin/node'],
+      ['/bin/sh', '/bin/sh'],
+      ['/usr/bin/env', '/usr/bin/env'],
     ];
+    const libs = new Set<string>();
+    for (const [from, to] of programs) {
+      put(from, to);
+      for (const lib of librariesFromLdd((await run('ldd', [from])).stdout)) libs.add(lib);
+    }
+    for (const lib of libs) put(lib, lib);
+
+    // 2. npm, as the official image installs it: the package under lib/node_modules, links in bin.
+    const npmDir = join(root, 'usr/local/lib/node_modules/npm');
+    cpSync(hostNpmDir(), npmDir, { recursive: true });
+    symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, 'usr/local/bin/npm'));
+    symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(root, 'usr/local/bin/npx'));
+
+    // 3. The little of /etc that Node, npm and glibc read; /tmp for npm and tsx.
+    mkdirSync(join(root, 'etc/ssl/certs'), { recursive: true });
+    writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\n');
+    writeFileSync(join(root, 'etc/group'), 'root:x:0:\nnode:x:1000:\n');
+    writeFileSync(join(root, 'etc/nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n');
+    try {
+      copyFileSync('/etc/ssl/certs/ca-certificates.crt', join(root, 'etc/ssl/certs/ca-certificates.crt'));
+    } catch {
+      // no CA bundle on this host; nothing in the build or the examples makes a TLS call
+    }
+    for (const dir of ['tmp', 'root', 'home/node']) mkdirSync(join(root, dir), { recursive: true });
+    chmodSync(join(root, 'tmp'), 0o1777);
+
+    // 4. One layer, streamed from tar into `docker import`, with the official image's PATH and CMD.
     const changes = [
-      `WORKDIR ${df.workdir}`,
       'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       `ENV NODE_VERSION=${process.versions.node}`,
-      'CMD ["node"]', // the official node image's default command; compose overrides it per service
+      'CMD ["node"]',
     ];
+    const tarArgs = ['--create', '--file', '-', '--owner=0', '--group=0', '--numeric-owner', '-C', root, '.'];
     const importArgs = ['import', ...changes.flatMap((c) => ['--change', c]), '-', opts.tag];
     await pipe({ cmd: 'tar', args: tarArgs }, { cmd: opts.docker, args: importArgs, env: opts.env });
-    return { tag: opts.tag, copied: sources };
   } finally {
-    rmSync(STAGING, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   }
 }

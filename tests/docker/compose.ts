@@ -30,7 +30,13 @@ export class ComposeProject {
   }
 
   compose(args: string[], allowFail = false): Promise<RunResult> {
-    const full = [...this.prefix, '-f', this.file, '-p', this.project, ...args];
+    return this.composeWith([], args, allowFail);
+  }
+
+  /** The same, with more compose files merged over the learners' one (`-f ours -f extra ...`). */
+  composeWith(extraFiles: string[], args: string[], allowFail = false): Promise<RunResult> {
+    const files = [this.file, ...extraFiles].flatMap((f) => ['-f', f]);
+    const full = [...this.prefix, ...files, '-p', this.project, ...args];
     return run(this.cmd, full, { env: this.env, allowFail, timeoutMs: 300_000 });
   }
 

@@ -48,6 +48,18 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Mount points at or below one of `roots` (deepest first), from /proc/self/mounts. */
+function mountsUnder(roots: string[]): string[] {
+  let table = '';
+  try {
+    table = readFileSync('/proc/self/mounts', 'utf8');
+  } catch {
+    return []; // not Linux, or no /proc: nothing we could unmount anyway
+  }
+  const points = table.split('\n').map((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' '));
+  return points.filter((p) => roots.some((r) => p === r || p.startsWith(`${r}/`))).sort((a, b) => b.length - a.length);
+}
+
 export async function startDaemon(): Promise<Daemon> {
   const docker = dockerCli();
   const noop = async (): Promise<void> => {};
@@ -97,6 +109,7 @@ export async function startDaemon(): Promise<Daemon> {
   const stop = async (): Promise<void> => {
     if (!exited && alive(pid)) {
       log(`stopping dockerd (pid ${pid})`);
+      const t0 = Date.now();
       process.kill(pid, 'SIGTERM'); // dockerd stops its containers and its containerd, then exits
       const deadline = Date.now() + 30_000;
       while (!exited && alive(pid) && Date.now() < deadline) await sleep(250);
@@ -105,7 +118,11 @@ export async function startDaemon(): Promise<Daemon> {
         process.kill(pid, 'SIGKILL');
         await sleep(1000);
       }
+      log(`dockerd exited after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
+    // A dockerd that ran containers can leave its network namespace mounted under the exec root, which
+    // then cannot be deleted (EBUSY). Unmount whatever is still mounted under our own paths, and nothing else.
+    for (const mount of mountsUnder([DATA_ROOT, EXEC_ROOT])) await run('umount', [mount], { allowFail: true }).catch(() => undefined);
     if (!hadBridge && existsSync('/sys/class/net/docker0')) await run('ip', ['link', 'delete', 'docker0'], { allowFail: true }).catch(() => undefined);
     for (const dir of [DATA_ROOT, EXEC_ROOT, PIDFILE, SOCKET, DAEMON_LOG]) {
       try {

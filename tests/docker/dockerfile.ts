@@ -1,9 +1,9 @@
 // Reading docker/Dockerfile without building it.
 //
-// The learners' Dockerfile starts `FROM node:20-slim` and runs `npm ci`; both need a registry, and this
-// machine reaches none. So the test (1) checks the file statically: known instructions, the base image,
-// a WORKDIR, and that every COPY source exists in the build context; and (2) tells the fixture image
-// builder which repo paths the Dockerfile copies, so the stand-in image holds exactly those paths.
+// The docker test builds the Dockerfile for real, but that takes half a minute and a Docker daemon. This
+// static check runs first (and in the unit tests, tests/topology/dockerfile.test.ts, with no daemon): known
+// instructions, the base image the test makes a stand-in for, a WORKDIR, an `npm ci`, and every COPY source
+// present in the build context, so a typo fails in a second with a message that names the line.
 
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';

@@ -1,24 +1,31 @@
-// `npm run test:docker`: the work queue in real containers, with real crashes.
+// `npm run test:docker`: the work queue in real containers, built from the learners' Dockerfile, with real crashes.
 //
-// What it does, in order (each step prints a progress line; the run takes a few minutes):
-//   1. checks docker/Dockerfile statically (it cannot be built here: no registry for `FROM node:20-slim`);
-//   2. checks that `docker-compose config` accepts docker/queue/compose.yaml;
-//   3. starts a private dockerd (or uses the one DOCKER_HOST points at) and makes the image the compose
-//      file names from this machine's Node and node_modules (tests/docker/base-image.ts);
-//   4. `docker-compose up -d --no-build` on the learners' compose file, with more jobs and a short
-//      visibility timeout set through the variables the file reads (never a different topology);
+// What it does, in order (each step prints a progress line; the run takes two to three minutes):
+//   1. checks docker/Dockerfile statically (a quick look before a long build) and that
+//      `docker-compose config` accepts docker/queue/compose.yaml;
+//   2. starts a private dockerd (or uses the one DOCKER_HOST points at) and, since no registry is reachable,
+//      makes a stand-in for the Dockerfile's base image (`FROM node:20-slim`) from this machine's Node and
+//      npm (tests/docker/base-image.ts);
+//   3. builds the learners' image with `compose build` on the learners' compose file. Its `npm ci` fetches
+//      every package over 127.0.0.1 from this machine's npm cache (tests/docker/npm-cache-registry.ts) and
+//      checks each against the lockfile; the build context must stay small (the root .dockerignore);
+//   4. `docker-compose up -d --no-build` on the same file, with the job count, work time and visibility
+//      timeout set through the variables the file reads (never a different topology);
 //   5. SIGKILLs a worker while it holds a lease, and checks every job still completes exactly once;
 //   6. SIGKILLs the broker and starts it again, and checks that nothing acknowledged was lost;
-//   7. always cleans up: containers, network, volume, image, and the daemon if it started one.
+//   7. always cleans up: containers, network, volume, images, temporary files, and the daemon if it started one.
 // It ends with `N passed, M failed` and exits 1 if anything failed.
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkDockerfile } from './dockerfile.ts';
+import { checkDockerfile, parseDockerfile } from './dockerfile.ts';
 import { startDaemon, type Daemon } from './daemon.ts';
-import { buildFixtureImage } from './base-image.ts';
+import { buildBaseImage } from './base-image.ts';
+import { buildWithCompose } from './build.ts';
+import { startCacheRegistry, type CacheRegistry } from './npm-cache-registry.ts';
 import { ComposeProject } from './compose.ts';
 import { run, waitFor, log } from './exec.ts';
 import { crashBrokerScenario, killWorkerScenario, type Check } from './scenarios.ts';
@@ -27,7 +34,14 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const COMPOSE_FILE = join(REPO, 'docker/queue/compose.yaml');
 const DOCKERFILE = join(REPO, 'docker/Dockerfile');
 const IMAGE = 'ds-course/queue:local'; // what every service's `image:` names
+const BASE = 'node:20-slim'; // what the Dockerfile's FROM names
+// Set here, not taken from the compose defaults (which follow the runner's and may grow): enough jobs that
+// the workers are busy when one is killed, few enough that the run stays short.
 const JOBS = 60;
+const WORK_MS = 1000;
+// The learners' context is ~0.5 MB (package files and examples/); without the root .dockerignore Compose v1
+// sent ~375 MB. The bound leaves room for the examples of later sessions.
+const MAX_CONTEXT_BYTES = 10e6;
 
 const results: { name: string; ok: boolean; detail: string }[] = [];
 let interrupted = false; // set by a signal: the main flow's remaining steps fail as cleanup removes things
@@ -53,6 +67,9 @@ function freePort(): Promise<number> {
 let daemon: Daemon | undefined;
 let project: ComposeProject | undefined;
 let imageBuilt = false;
+let baseMade = false; // true only when this run made the stand-in (a daemon's own node:20-slim is left alone)
+let registry: CacheRegistry | undefined;
+const tempDir = mkdtempSync(join(tmpdir(), 'course-docker-test-'));
 let cleaning: Promise<void> | undefined;
 
 /** Idempotent, and safe to call from a signal handler while the main flow is still running. */
@@ -63,9 +80,12 @@ function cleanup(): Promise<void> {
       const down = await project.compose(['down', '-v', '--remove-orphans', '--timeout', '5'], true);
       if (down.code !== 0) log(`cleanup: compose down failed: ${down.stderr.trim()}`);
     }
-    if (daemon && imageBuilt) {
-      const rmi = await run(daemon.docker, ['rmi', '-f', IMAGE], { env: daemon.env, allowFail: true });
-      log(`cleanup: removed image ${IMAGE}${rmi.code === 0 ? '' : ` (failed: ${rmi.stderr.trim()})`}`);
+    if (registry) await registry.close();
+    rmSync(tempDir, { recursive: true, force: true });
+    for (const [image, ours] of [[IMAGE, imageBuilt], [BASE, baseMade]] as const) {
+      if (!daemon || !ours) continue;
+      const rmi = await run(daemon.docker, ['rmi', '-f', image], { env: daemon.env, allowFail: true });
+      log(`cleanup: removed image ${image}${rmi.code === 0 ? '' : ` (failed: ${rmi.stderr.trim()})`}`);
     }
     if (daemon) await daemon.stop();
   })();
@@ -84,13 +104,18 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 async function main(): Promise<void> {
-  // 1. The learners' Dockerfile, statically.
-  const problems = checkDockerfile(readFileSync(DOCKERFILE, 'utf8'), REPO, 'node:20-slim');
+  // 1. The learners' Dockerfile, statically, before spending half a minute building it.
+  const dockerfileText = readFileSync(DOCKERFILE, 'utf8');
+  const problems = checkDockerfile(dockerfileText, REPO, BASE);
   check(
-    'docker/Dockerfile static check (FROM node:20-slim, WORKDIR, npm ci, every COPY source exists)',
+    `docker/Dockerfile static check (FROM ${BASE}, WORKDIR, npm ci, every COPY source exists)`,
     problems.length === 0,
-    problems.length ? problems.join('; ') : 'not built here: no image registry; its COPY list drives the fixture image',
+    problems.join('; '),
   );
+  // The stand-in is this machine's Node: it may stand in for node:<major> only if the majors agree.
+  const fromMajor = /^node:(\d+)/.exec(parseDockerfile(dockerfileText).from)?.[1];
+  const hostMajor = process.versions.node.split('.')[0];
+  check(`this machine's Node (${process.version}) has the major version the FROM line names`, fromMajor === hostMajor, `FROM node:${fromMajor ?? '?'}`);
 
   daemon = await startDaemon();
   const port = await freePort();
@@ -99,14 +124,15 @@ async function main(): Promise<void> {
     ...daemon.env,
     // The knobs the compose file reads (`${NAME:-default}`); the topology stays the learners'.
     QUEUE_PORT: String(port), // a free host port instead of 7700 (a learner's broker may be running)
-    JOBS: String(JOBS), // enough jobs that the workers are busy when one is killed
+    JOBS: String(JOBS),
+    WORK_MS: String(WORK_MS),
     RATE: '20', // enqueue faster than the default 5/s so the run is shorter
     VISIBILITY_TIMEOUT_MS: '4000', // the killed worker's job comes back after 4 s, not the default 10 s
     FAIL_RATE: '0', // no simulated failures: "dead == 0" must hold on every run, not almost every run
   };
   project = new ComposeProject(COMPOSE_FILE, name, env, daemon.docker);
 
-  // 2. The compose file parses and interpolates.
+  // The compose file parses and interpolates.
   const config = await project.compose(['config', '--services'], true);
   const services = config.stdout.trim().split('\n').sort();
   check(
@@ -115,14 +141,37 @@ async function main(): Promise<void> {
     config.code === 0 ? `services: ${services.join(', ')}` : config.stderr.trim(),
   );
 
-  // 3. The image, without a registry.
-  log(`building ${IMAGE} from this machine's node (${process.version}) and node_modules (no network)`);
-  imageBuilt = true; // from here on cleanup removes the tag, even if the import fails half-way
-  const built = await buildFixtureImage({ docker: daemon.docker, env, repoDir: REPO, dockerfile: DOCKERFILE, tag: IMAGE });
-  const size = await run(daemon.docker, ['image', 'inspect', '--format', '{{.Size}}', IMAGE], { env });
-  log(`image ready: ${(Number(size.stdout) / 1e6).toFixed(0)} MB, with /app/{${built.copied.join(',')}}`);
+  // 2. The base image, without a registry.
+  const existing = await run(daemon.docker, ['image', 'inspect', BASE], { env, allowFail: true });
+  if (existing.code === 0 && !daemon.ours) {
+    log(`the daemon already has ${BASE}; building on it and leaving it in place`);
+  } else {
+    log(`making a stand-in for ${BASE} from this machine's node ${process.version} and npm (no registry)`);
+    baseMade = true; // from here on cleanup removes the tag, even if the import fails half-way
+    await buildBaseImage({ docker: daemon.docker, env, tag: BASE });
+  }
 
-  // 4. Up, exactly as a learner would, minus the build.
+  // 3. The learners' image, from the learners' Dockerfile; `npm ci` fetches over loopback from the npm cache.
+  registry = await startCacheRegistry();
+  log(`${project.description} build: docker/Dockerfile, npm ci from ${registry.url} (this machine's npm cache)`);
+  imageBuilt = true;
+  const built = await buildWithCompose(project, services, registry.url, tempDir);
+  check(
+    `${project.description} build ran docker/Dockerfile to the end, npm ci included`,
+    built.code === 0 && /\bnpm ci\b/.test(built.output),
+    built.code === 0 ? `${registry.served} packages and documents fetched from the cache registry` : built.output.split('\n').slice(-25).join('\n'),
+  );
+  if (registry.missing.length > 0) log(`the npm cache lacked (answered 404): ${registry.missing.slice(0, 5).join(', ')}${registry.missing.length > 5 ? ', ...' : ''}`);
+  const largest = Math.max(0, ...built.contextBytes);
+  check(
+    `each build context is small (under ${MAX_CONTEXT_BYTES / 1e6} MB: .dockerignore keeps node_modules out)`,
+    built.contextBytes.length > 0 && largest < MAX_CONTEXT_BYTES,
+    built.contextBytes.length > 0 ? `${built.contextBytes.length} builds, largest context ${(largest / 1e3).toFixed(0)} kB` : 'the build printed no context size',
+  );
+  const size = await run(daemon.docker, ['image', 'inspect', '--format', '{{.Size}}', IMAGE], { env });
+  log(`image ready: ${IMAGE}, ${(Number(size.stdout) / 1e6).toFixed(0)} MB`);
+
+  // 4. Up, exactly as a learner would; the build is done.
   log(`${project.description} -p ${name} up -d --no-build (JOBS=${JOBS}, host port ${port})`);
   await project.compose(['up', '-d', '--no-build']);
   const base = `http://127.0.0.1:${port}`;

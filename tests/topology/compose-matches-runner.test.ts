@@ -19,8 +19,10 @@ const COMPOSE_PATH = join(REPO, 'docker/queue/compose.yaml');
  * The only legitimate differences between compose and the runner, each with its reason.
  * BROKER_URL: in compose every process is its own container and finds the broker by service name.
  * DATA_DIR:   the broker's log goes to the named volume mounted at /data (the runner uses the default dir).
- * HOST:       a container must listen on all interfaces to be reachable from the others (stated, not
- *             left to the broker's default, so a safer default for local runs cannot break compose).
+ * HOST:       the broker listens on 127.0.0.1 unless told otherwise, so that a local run is not open to
+ *             the network. In a container, 127.0.0.1 is the container itself: the workers, and the port
+ *             Docker publishes, could not reach it. So compose says HOST=0.0.0.0, for the broker only,
+ *             and the runner must not say it (the tests below hold both).
  */
 const COMPOSE_BROKER_URL = `http://broker:${BROKER_PORT}`;
 const DIFFERENT_VALUE: Record<string, string> = { BROKER_URL: COMPOSE_BROKER_URL };
@@ -100,14 +102,28 @@ describe('docker/queue/compose.yaml matches the runner topology (examples/queue/
     });
   }
 
-  it('publishes the broker on the runner port and keeps its log in the queue-data volume', () => {
+  it('publishes the broker on the runner port, on loopback only, and keeps its log in the queue-data volume', () => {
     const broker = services.broker;
     const brokerEnv = envOf(broker ?? {});
     expect(brokerEnv.PORT).toBe(String(BROKER_PORT));
-    expect((broker?.ports ?? []).map(interpolate)).toEqual([`${BROKER_PORT}:${brokerEnv.PORT}`]);
+    // HOST=0.0.0.0 opens the broker inside its container; the host side stays 127.0.0.1, as in a local run.
+    expect((broker?.ports ?? []).map(interpolate)).toEqual([`127.0.0.1:${BROKER_PORT}:${brokerEnv.PORT}`]);
     expect(broker?.volumes).toEqual([`queue-data:${brokerEnv.DATA_DIR}`]);
     expect(Object.keys(compose.volumes ?? {})).toEqual(['queue-data']);
     expect(broker?.healthcheck?.test?.join(' ')).toContain(`http://localhost:${brokerEnv.PORT}/health`);
+  });
+
+  it('sets a compose-only variable only where it is listed, and the runner never sets it', () => {
+    for (const proc of topology) {
+      const composeOnly = Object.keys(COMPOSE_ONLY[proc.name] ?? {});
+      // Otherwise a compose-only difference could hide the same setting creeping into local runs.
+      for (const key of composeOnly) expect(proc.env, `${proc.name} in topology.ts sets ${key}`).not.toHaveProperty(key);
+    }
+  });
+
+  it('opens only the broker to other machines (HOST=0.0.0.0 on the broker, on no other service)', () => {
+    expect(envOf(services.broker ?? {}).HOST).toBe('0.0.0.0');
+    for (const [name, service] of Object.entries(services)) if (name !== 'broker') expect(envOf(service)).not.toHaveProperty('HOST');
   });
 
   it('interpolates like Compose does', () => {
