@@ -161,6 +161,7 @@ describe('start-up', () => {
     const r = recover(dir, () => {});
     expect(r).toMatchObject({ liveSegment: 1, recordsSinceSnapshot: 0 });
     expect(r.state).toEqual(createQueue());
+    expect(r.summary).toBe(`replayed 0 records from ${path.join(dir, 'queue-000001.log')}`);
     expect(recover(path.join(dir, 'not-there'), () => {}).liveSegment).toBe(1);
   });
 

@@ -133,7 +133,7 @@ export function recover(dir: string, warn: (line: string) => void): Recovery {
   }
 
   const liveSegment = live.at(-1) ?? Math.max(covered + 1, 1);
-  const from = live.length === 0 ? 'no segment' : live.map((n) => path.join(dir, segmentFileName(n))).join(', ');
+  const from = (live.length === 0 ? [liveSegment] : live).map((n) => path.join(dir, segmentFileName(n))).join(', ');
   return { state, liveSegment, recordsSinceSnapshot: records, summary: `${loaded}replayed ${records} records from ${from}` };
 }
 
@@ -255,12 +255,14 @@ async function finishCompaction(
 
 /**
  * Test-only: QUEUE_CRASH_AT=<step> (one of `compactionSteps`) makes the process SIGKILL itself when a
- * compaction reaches that step for the first time, as a power cut or `kill -9` would. It is how
+ * compaction reaches that step, as `kill -9` would (a power cut is harsher: it also loses what was written
+ * but not fsynced, which is why every step above fsyncs before the next one relies on it). It is how
  * tests/queue/compaction-crash.test.ts checks that a crash between any two steps loses nothing.
  */
 const crashAt = process.env.QUEUE_CRASH_AT;
 if (crashAt !== undefined && crashAt !== '' && !(compactionSteps as readonly string[]).includes(crashAt)) {
-  throw new Error(`QUEUE_CRASH_AT must be one of ${compactionSteps.join(', ')}; got "${crashAt}"`);
+  console.error(`QUEUE_CRASH_AT must be one of ${compactionSteps.join(', ')}; got "${crashAt}"`);
+  process.exit(2);
 }
 
 function crashHook(step: CompactionStep): void {
