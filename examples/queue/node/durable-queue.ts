@@ -98,8 +98,9 @@ export class DurableQueue {
   execute(cmd: Command): { result: Result; durable: Promise<void> } {
     if (this.closed) throw new QueueClosedError();
     const appends: Promise<void>[] = [];
-    // Time passes first. The core would reclaim expired leases inside any command anyway; doing it as an
-    // explicit `tick` lets us log it, so a reclaim done by a command we do not log is not lost on replay.
+    // Time passes first. The core would reclaim expired leases and forget old done jobs inside any command
+    // anyway; doing it as an explicit `tick` lets us log it, so what a command we do not log did to the
+    // state (an empty lease that reclaimed a job) is not lost on replay.
     if (cmd.type !== 'tick') {
       const tick = apply(this.state, { type: 'tick', now: cmd.now });
       if (tick.ok && tick.type === 'ticked' && (tick.reclaimed.length > 0 || tick.forgotten.length > 0)) {
@@ -226,8 +227,8 @@ export class DurableQueue {
   // #region wakeup-timer
   /**
    * One timer, set for the earliest moment something changes by itself (the core's `nextWakeup`: a lease
-   * expires or a backoff ends). When it fires we run a `tick` (logged only if it reclaimed something) and
-   * offer the now-available jobs to waiting workers. Rescheduled after every change.
+   * expires or a backoff ends). When it fires we run a `tick` (logged only if it reclaimed or forgot something)
+   * and offer the now-available jobs to waiting workers. Rescheduled after every change.
    */
   private scheduleWakeup(): void {
     if (this.wakeupTimer !== null) clearTimeout(this.wakeupTimer);
@@ -241,7 +242,7 @@ export class DurableQueue {
 
   private onWakeup(): void {
     this.wakeupTimer = null;
-    this.execute({ type: 'tick', now: Date.now() }); // logs the tick itself if it reclaimed anything
+    this.execute({ type: 'tick', now: Date.now() }); // logs the tick itself if it reclaimed or forgot anything
     this.wakeWaiters(); // a backoff may have ended even if nothing was reclaimed
     this.scheduleWakeup();
   }
