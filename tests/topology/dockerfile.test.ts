@@ -43,7 +43,7 @@ describe('docker/Dockerfile static check', () => {
   });
 });
 
-describe('fixture image: libraries from ldd', () => {
+describe('base image stand-in: libraries from ldd', () => {
   it('reads both the "name => path" and the bare loader lines', () => {
     const out = [
       '\tlinux-vdso.so.1 (0x00007ffd)',
