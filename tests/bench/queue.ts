@@ -28,6 +28,7 @@ import {
   beanstalkdVersion,
   cpuMs,
   dirBytes,
+  dirFiles,
   rssBytes,
   startBeanstalkd,
   startBroker,
@@ -50,11 +51,11 @@ const quick = flag('quick');
 const settings = {
   clients: (args.find((a) => a.startsWith('--clients='))?.slice('--clients='.length) ?? '1,8,64').split(',').map(Number),
   warmupMs: quick ? 500 : 1_500,
-  durationMs: option('seconds', quick ? 2 : 5) * 1000,
+  durationMs: option('seconds', quick ? 2 : 4) * 1000,
   smallBacklog: 1_000,
   largeBacklog: option('backlog', quick ? 10_000 : 100_000),
   backlogClients: 8,
-  rounds: option('rounds', quick ? 1 : 2),
+  rounds: option('rounds', quick ? 1 : 3),
   profile: flag('profile'),
   note: args.find((a) => a.startsWith('--note='))?.slice('--note='.length),
   // Only a full default run replaces the published figures (unless you insist with --write).
@@ -65,6 +66,7 @@ const print = (line = '') => console.log(line);
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
 const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(2) : n.toFixed(1)) : '–');
 const mb = (bytes: number | null) => (bytes === null ? '–' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+const size = (bytes: number) => (bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} kB` : mb(bytes));
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -218,6 +220,9 @@ async function restartPhase(broker: RunningBroker) {
   const before = await brokerFootprint(broker);
   print(`\n3. the broker holding ${fmt(before.stats.pending ?? 0)} waiting jobs: memory, disk, restart after kill -9`);
   print(`   RSS ${mb(before.rssBytes)}, data directory ${mb(before.diskBytes)}, stats ${JSON.stringify(before.stats)}`);
+  print(`   files: ${dirFiles(broker.dataDir).map((f) => `${f.name} ${size(f.bytes)}`).join(', ')}`);
+  const compactions = broker.output.filter((line) => /compact/i.test(line));
+  print(`   the broker printed ${compactions.length} compaction line${compactions.length === 1 ? '' : 's'}${compactions.length > 0 ? `; the last: ${compactions.at(-1)}` : ''}`);
   // For comparison, under the same machine load: how long an empty broker takes to start (node, tsx, listen).
   const empty = await startBroker(tempDir('bench-empty-'));
   await stopBroker(empty);

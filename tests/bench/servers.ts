@@ -159,11 +159,16 @@ export function cpuMs(pid: number): number | null {
 
 /** Total size in bytes of every file under `dir` (the log, its segments, snapshots...). */
 export function dirBytes(dir: string): number {
-  let total = 0;
+  return dirFiles(dir).reduce((sum, f) => sum + f.bytes, 0);
+}
+
+/** Every file under `dir`, with its size, by name. */
+export function dirFiles(dir: string, prefix = ''): { name: string; bytes: number }[] {
+  const files: { name: string; bytes: number }[] = [];
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += dirBytes(full);
-    else if (entry.isFile()) total += fs.statSync(full).size;
+    if (entry.isDirectory()) files.push(...dirFiles(full, `${prefix}${entry.name}/`));
+    else if (entry.isFile()) files.push({ name: prefix + entry.name, bytes: fs.statSync(full).size });
   }
-  return total;
+  return files.sort((a, b) => a.name.localeCompare(b.name));
 }
