@@ -1,6 +1,12 @@
-// Local search finds Session 2, and quizzes answer back with an explanation.
+// Local search finds Session 2, and quizzes answer back with an explanation. A quiz shows its choices in
+// the seeded order of choiceOrder, the same in the server-rendered HTML and after hydration.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { HAS_QUIZ, newContext, pagesWhoseHtmlMatches, report, settle, startSite, watchProblems, type Site } from './harness.ts';
+import { choiceOrder } from '../../.vitepress/theme/quiz-order.ts';
+import type { QuizQuestion } from '../../.vitepress/theme/quiz-types.ts';
+import { distDir, HAS_QUIZ, newContext, pagesWhoseHtmlMatches, repoRoot, report, settle, startSite, watchProblems, type Site } from './harness.ts';
 
 const SESSION_2 = '/fundamentals/02-queue-system';
 
@@ -46,7 +52,47 @@ test('the site has at least one quiz', () => {
   expect(pagesWithQuiz.length, 'no built page contains a <Quiz>').toBeGreaterThan(0);
 });
 
+/** The choice texts a page's quiz should show, in order: its quiz file's questions through choiceOrder. */
+async function expectedChoices(path: string): Promise<string[]> {
+  const file = join(repoRoot, 'docs', `${path.replace(/\/$/, '/index').slice(1)}.quiz.ts`);
+  const { questions } = (await import(pathToFileURL(file).href)) as { questions: QuizQuestion[] };
+  return questions.flatMap((q) => choiceOrder(q).map((i) => q.choices[i]!.text));
+}
+
+/** The choice texts in a built page's HTML, as the server rendered them (before any script runs). */
+function serverRenderedChoices(path: string): string[] {
+  const html = readFileSync(join(distDir, `${path.replace(/\/$/, '/index').slice(1)}.html`), 'utf8');
+  const entities: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#x27;': "'" };
+  return [...html.matchAll(/<span[^>]*class="quiz-choice-text"[^>]*>([\s\S]*?)<\/span>/g)].map((m) =>
+    m[1]!.replace(/&(?:amp|lt|gt|quot|#39|#x27);/g, (e) => entities[e]!),
+  );
+}
+
 describe.each(pagesWithQuiz)('quiz on %s', (path) => {
+  test('choices come in the seeded order, the same in the server HTML and after hydration (no mismatch)', async () => {
+    const expected = await expectedChoices(path);
+    expect(serverRenderedChoices(path), `${path}: server-rendered choices`).toEqual(expected);
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      const errors = watchProblems(page);
+      const logged: string[] = []; // Vue reports a hydration mismatch on the console, in production as an error
+      page.on('console', (msg) => logged.push(msg.text()));
+      await page.goto(site.server.url + path);
+      await settle(page);
+      // Hydrated: clicking a choice now shows feedback, which only the client-side component can do.
+      const first = page.locator('.quiz .quiz-question').first();
+      await first.locator('button.quiz-choice').first().click();
+      await first.locator('.quiz-feedback').waitFor({ state: 'visible', timeout: 10_000 });
+      const shown = await page.locator('.quiz .quiz-choice-text').allInnerTexts();
+      expect(shown.map((t) => t.trim()), `${path}: choices after hydration`).toEqual(expected);
+      expect(logged.filter((t) => /hydration/i.test(t)), `${path}: hydration messages`).toEqual([]);
+      expect(errors, report({ [path]: errors })).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('picking an answer shows its explanation; exactly one answer per question is right', async () => {
     const context = await newContext(site.browser);
     try {
