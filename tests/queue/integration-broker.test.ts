@@ -3,10 +3,13 @@
 // there, and every ack a worker got a reply for stays done (the job is never handed out again).
 
 import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import { afterAll, expect, it } from 'vitest';
-import { makeTempDir, stopAll, waitFor } from '../helpers/processes.ts';
-import { confirmedAcks, confirmedEnqueues, duplicates, startBroker, startProducer, startWorker } from '../helpers/queue.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../examples/queue/node/client.ts';
+import { makeTempDir, REPO_ROOT, startScript, stopAll, waitFor } from '../helpers/processes.ts';
+import { BROKER, confirmedAcks, confirmedEnqueues, duplicates, startBroker, startProducer, startWorker } from '../helpers/queue.ts';
 
 const JOBS = 150;
 afterAll(stopAll);
@@ -70,4 +73,47 @@ it('starts on a log whose last record is torn: warns, drops it, serves the rest'
   expect(await second.client.stats()).toMatchObject({ pending: 3, total: 3 });
   const { job } = await second.client.enqueue({ n: 4 }, 'k-4');
   expect(job.id).toBe('job-4');
+});
+
+describe('where the broker listens', () => {
+  /** A non-loopback IPv4 address of this machine, if it has one. */
+  const lanAddress = Object.values(os.networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
+
+  it('by default only on 127.0.0.1, and it prints the address it really listens on', async () => {
+    const broker = startScript(BROKER, { DATA_DIR: makeTempDir(), PORT: '0', HOST: '' }, 'broker');
+    const port = Number((await broker.waitForLine(/^broker listening on http:\/\/127\.0\.0\.1:(\d+) /))[1]);
+    expect(await createClient(`http://127.0.0.1:${port}`).health()).toBe(true);
+    if (lanAddress !== undefined) {
+      // The API has no authentication: another machine on the network must not reach it.
+      expect(await createClient(`http://${lanAddress}:${port}`).health()).toBe(false);
+    }
+  });
+
+  it('HOST=0.0.0.0 (what containers set) listens on every interface and says so', async () => {
+    const broker = startScript(BROKER, { DATA_DIR: makeTempDir(), PORT: '0', HOST: '0.0.0.0' }, 'broker');
+    const port = Number((await broker.waitForLine(/^broker listening on http:\/\/0\.0\.0\.0:(\d+) /))[1]);
+    expect(await createClient(`http://${lanAddress ?? '127.0.0.1'}:${port}`).health()).toBe(true);
+  });
+
+  it('a port that is taken: exit 1 with a sentence, not a stack trace, and the lock is released', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const dataDir = makeTempDir();
+    try {
+      const broker = startScript(BROKER, { DATA_DIR: dataDir, PORT: String(port) }, 'broker');
+      expect(await broker.exited).toEqual({ code: 1, signal: null });
+      expect(broker.lines).toContain(
+        `broker cannot listen on 127.0.0.1:${port}: the port is already in use (another broker? the Docker setup?); stop that program or set PORT to another port`,
+      );
+      expect(broker.lines.some((l) => /^\s+at /.test(l))).toBe(false); // no stack trace
+      const page = fs.readFileSync(path.join(REPO_ROOT, 'docs/reference/troubleshooting.md'), 'utf8'); // "Ports already in use"
+      expect(page).toContain(broker.lines.find((l) => l.startsWith('broker cannot listen'))!.replaceAll(String(port), '7700'));
+      expect(fs.existsSync(path.join(dataDir, 'broker.lock'))).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  });
 });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { freePort, isAlive, makeTempDir, startScript, stopAll, waitFor, type Proc } from '../helpers/processes.ts';
+import { freePort, isAlive, makeTempDir, REPO_ROOT, startScript, stopAll, waitFor, type Proc } from '../helpers/processes.ts';
 import { RUNNER } from '../helpers/queue.ts';
 
 afterEach(async () => {
@@ -119,6 +119,10 @@ it('a port another program holds stops the runner before it starts or deletes an
       `port ${port} is already in use on 127.0.0.1: another program is listening there (an earlier run? the Docker setup?)`,
       `Nothing was started or deleted. Stop that program, or use another port: PORT=${port + 1} npm run example:queue`,
     ]);
+    const page = fs.readFileSync(path.join(REPO_ROOT, 'docs/reference/troubleshooting.md'), 'utf8');
+    for (const line of said(runner)) {
+      expect(page).toContain(`[runner]   ${line.replaceAll(String(port + 1), '7701').replaceAll(String(port), '7700')}`);
+    }
     expect(runner.lines.some((l) => /^\[(broker|producer|worker-\d)\]/.test(l))).toBe(false);
     expect(fs.existsSync(previous)).toBe(true);
     expect(fs.existsSync(path.join(dataDir, 'broker.lock'))).toBe(false);

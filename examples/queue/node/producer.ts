@@ -2,7 +2,7 @@
 // acknowledged every one of them.
 //
 // Environment:
-//   BROKER_URL=http://localhost:7700
+//   BROKER_URL=http://127.0.0.1:7700   (the broker listens on 127.0.0.1; "localhost" may mean ::1)
 //   JOBS=20              how many jobs to enqueue
 //   RATE=5               jobs per second (0 = as fast as the broker answers)
 //   PRODUCER_ID=producer-1
@@ -17,7 +17,7 @@
 import { BrokerError, createClient, describeError, sleep } from './client.ts';
 import { envInt, envNumber, envString } from './env.ts';
 
-const brokerUrl = envString('BROKER_URL', 'http://localhost:7700');
+const brokerUrl = envString('BROKER_URL', 'http://127.0.0.1:7700');
 const jobs = envInt('JOBS', 20);
 const rate = envNumber('RATE', 5);
 const producerId = envString('PRODUCER_ID', 'producer-1');

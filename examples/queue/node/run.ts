@@ -113,7 +113,7 @@ function onExit(spec: ProcessSpec, colourIndex: number, code: number | null, sig
 
 /** "4 processes still running: broker, producer, worker-1, worker-3." (the children that have not exited) */
 function stillRunning(): string {
-  const names = [...children.keys()];
+  const names = topology.map((p) => p.name).filter((name) => children.has(name));
   return `${names.length} ${names.length === 1 ? 'process' : 'processes'} still running: ${names.join(', ')}.`;
 }
 

@@ -3,8 +3,12 @@
 // compose file (docker/queue/compose.yaml) is tested against this list, so the two cannot drift apart.
 //
 // The one value that differs between the two is the broker's address: here every process runs on this
-// machine (localhost); in compose each one is a container and reaches the broker by its service name
-// (http://broker:7700).
+// machine and reaches the broker at 127.0.0.1, where it listens by default; in compose each one is a
+// container and reaches the broker by its service name (http://broker:7700).
+//
+// JOBS=300 at RATE=5: the producer runs for a minute and the three workers (about 2 jobs a second) for
+// about two and a half, long enough to crash a worker and then the broker by hand while jobs still flow.
+// Tests that start the runner or compose set JOBS themselves, to stay fast.
 
 export interface ProcessSpec {
   /** Also the compose service name and the runner's output prefix. */
@@ -16,7 +20,7 @@ export interface ProcessSpec {
 }
 
 export const BROKER_PORT = 7700;
-export const BROKER_URL = `http://localhost:${BROKER_PORT}`;
+export const BROKER_URL = `http://127.0.0.1:${BROKER_PORT}`;
 
 const worker = (n: number): ProcessSpec => ({
   name: `worker-${n}`,
@@ -36,7 +40,7 @@ export const topology: ProcessSpec[] = [
     name: 'producer',
     role: 'producer',
     script: 'examples/queue/node/producer.ts',
-    env: { BROKER_URL, JOBS: '60', RATE: '5', PRODUCER_ID: 'producer-1' },
+    env: { BROKER_URL, JOBS: '300', RATE: '5', PRODUCER_ID: 'producer-1' },
   },
   worker(1),
   worker(2),

@@ -1,7 +1,7 @@
 // A worker: leases a job, "works" on it, heartbeats meanwhile, then acks it (or fails it with the error).
 //
 // Environment:
-//   BROKER_URL=http://localhost:7700
+//   BROKER_URL=http://127.0.0.1:7700   (the broker listens on 127.0.0.1; "localhost" may mean ::1)
 //   WORKER_ID=worker-<pid>
 //   WORK_MS=1000        simulated work per job
 //   FAIL_RATE=0         chance (0..1) that a job throws, to watch retries, backoff and the dead-letter queue
@@ -17,7 +17,7 @@
 import { BrokerError, createClient, describeError, sleep, type Job } from './client.ts';
 import { envInt, envNumber, envString } from './env.ts';
 
-const brokerUrl = envString('BROKER_URL', 'http://localhost:7700');
+const brokerUrl = envString('BROKER_URL', 'http://127.0.0.1:7700');
 const workerId = envString('WORKER_ID', `worker-${process.pid}`);
 const workMs = envInt('WORK_MS', 1000);
 const failRate = envNumber('FAIL_RATE', 0);
