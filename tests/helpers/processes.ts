@@ -37,7 +37,12 @@ const tempDirs = new Set<string>();
 
 /** Starts `node --import tsx <script>` (script relative to the repository root) with extra env. */
 export function startScript(script: string, env: Record<string, string>, name = path.basename(script, '.ts')): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  return startCommand(process.execPath, ['--import', 'tsx', script], env, name);
+}
+
+/** Starts any command in the repository root with extra env, watched and cleaned up like startScript. */
+export function startCommand(command: string, args: string[], env: Record<string, string>, name: string): Proc {
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

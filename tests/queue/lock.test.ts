@@ -9,12 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataDirInUseError, LOCK_FILE, lockDataDir, type LockOwner } from '../../examples/queue/node/lock.ts';
-import { makeTempDir, startScript, stopAll } from '../helpers/processes.ts';
+import { makeTempDir, startCommand, startScript, stopAll } from '../helpers/processes.ts';
 import { BROKER, startBroker } from '../helpers/queue.ts';
 
 afterAll(stopAll);
 
 const hasProc = fs.existsSync('/proc/self/stat');
+// A new pid namespace makes the broker pid 1, as in a container (needs Linux and root or user namespaces).
+const canBePid1 = hasProc && spawnSync('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', 'true']).status === 0;
 const notes: string[] = [];
 const print = (line: string) => notes.push(line);
 
@@ -71,7 +73,7 @@ describe('lockDataDir', () => {
     writeLock(dir, { pid: process.ppid, bootId: alive.bootId, startTicks: String(Number(alive.startTicks) - 1) });
     notes.length = 0;
     const lock = await lockDataDir(dir, { role: 'broker', print });
-    expect(notes.join('\n')).toMatch(`pid ${process.ppid} is now another process`);
+    expect(notes.join('\n')).toMatch(`that pid is now another process: pid ${process.ppid}, since then`);
     lock.release();
   });
 
@@ -133,4 +135,19 @@ describe('the broker and its data directory', () => {
     await second.proc.waitForLine(new RegExp(`taking over a stale lock .*pid ${first.proc.pid}`));
     expect(await second.client.stats()).toMatchObject({ total: 1, pending: 1 });
   });
+});
+
+it.skipIf(!canBePid1)('Docker, for real: a broker that is pid 1 is killed -9, and the next pid 1 on the same directory takes over', async () => {
+  // What `docker kill broker` + `docker start broker` does: same host name, same volume, and pid 1 again.
+  const dataDir = makeTempDir();
+  const asPid1 = (name: string) =>
+    startCommand('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', process.execPath, '--import', 'tsx', BROKER], { DATA_DIR: dataDir, PORT: '0' }, name);
+  const first = asPid1('broker-life-1');
+  await first.waitForLine(/^broker listening on/);
+  expect(JSON.parse(fs.readFileSync(path.join(dataDir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: 1 });
+  await first.kill('SIGKILL'); // unshare --kill-child takes its pid 1 down with it
+
+  const second = asPid1('broker-life-2');
+  await second.waitForLine(/^taking over a stale lock .*that pid is now this very process: pid 1/);
+  await second.waitForLine(/^broker listening on/);
 });

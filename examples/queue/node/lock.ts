@@ -142,12 +142,12 @@ async function judge(file: string, owner: LockOwner, refreshMs: number): Promise
     }
     return `written on host ${owner.hostname}, which stopped refreshing it`;
   }
-  if (owner.pid === process.pid) return `pid ${owner.pid} is now this very process`; // e.g. pid 1 in a container
+  if (owner.pid === process.pid) return 'that pid is now this very process'; // e.g. pid 1 in a container restarted after a crash
   const now = identity(owner.pid);
   if (owner.startTicks !== null && owner.bootId !== null && now.bootId !== null) {
     if (owner.bootId !== now.bootId) return 'written before the machine restarted';
     if (now.startTicks === null) return 'its process is gone';
-    return now.startTicks === owner.startTicks ? 'alive' : `pid ${owner.pid} is now another process`;
+    return now.startTicks === owner.startTicks ? 'alive' : 'that pid is now another process';
   }
   return pidExists(owner.pid) ? 'alive' : 'its process is gone';
 }
