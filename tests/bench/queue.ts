@@ -3,6 +3,7 @@
 //   npm run bench:queue                       the full run (a few minutes); writes tests/bench/results/queue.json
 //                                             and regenerates docs/fundamentals/parts/queue-bench.md
 //   npm run bench:queue -- --quick            short windows and a 10,000-job backlog; prints only
+//   npm run bench:queue -- --render           only regenerates the page fragment from the saved JSON
 //   npm run bench:queue -- --profile          also records a CPU profile of the broker under load and
 //                                             prints where its time goes
 //   options: --clients=1,8,64   client counts to compare
@@ -22,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fill, runLoad, type LoadResult } from './load.ts';
 import { busiestProfile } from './profile.ts';
-import { writeReport, type BenchReport, type Comparison, type Measured } from './report.ts';
+import { renderSavedReport, writeReport, type BenchReport, type Comparison, type Measured } from './report.ts';
 import {
   beanstalkdInstalled,
   beanstalkdVersion,
@@ -349,6 +350,11 @@ process.on('SIGINT', () => {
   void shutdown(130);
 });
 process.on('SIGTERM', () => void shutdown(143));
+
+if (flag('render')) {
+  print(`wrote ${renderSavedReport()} from the figures saved in tests/bench/results/queue.json`);
+  process.exit(0);
+}
 
 main().then(
   () => shutdown(0),
