@@ -235,7 +235,8 @@ describe('queue core properties (random interleavings, stale tokens, expiring le
           const inLine = after.pending.filter((e) => e.id === id);
           expect(inLine.length, `${id} is ${job.status}`).toBe(job.status === 'pending' ? 1 : 0);
           if (job.status === 'pending') expect(inLine[0]!.at).toBe(job.availableAt);
-          const filed = after.leases.some((e) => e.id === id && e.token === job.lease?.token && e.at <= job.lease.expiresAt);
+          const lease = job.lease;
+          const filed = lease !== undefined && after.leases.some((e) => e.id === id && e.token === lease.token && e.at <= lease.expiresAt);
           expect(filed, `${id}'s lease has an entry in state.leases`).toBe(job.status === 'leased');
         }
         expect(stats(after)).toEqual({ ...counts, total: Object.keys(after.jobs).length });

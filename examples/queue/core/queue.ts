@@ -374,9 +374,10 @@ function forgetDone(state: QueueState, now: number): string[] {
 function tidyLeases(state: QueueState): void {
   for (let top = state.leases[0]; top !== undefined; top = state.leases[0]) {
     const lease = own(state.jobs, top.id)?.lease;
-    if (lease?.token === top.token && lease.expiresAt === top.at) return; // exact: done
+    const same = lease !== undefined && lease.token === top.token; // still the lease this entry was made for
+    if (same && lease.expiresAt === top.at) return; // exact: done
     heapPop(state.leases);
-    if (lease?.token === top.token) heapPush(state.leases, { ...top, at: lease.expiresAt }); // extended
+    if (same) heapPush(state.leases, { ...top, at: lease.expiresAt }); // extended by a heartbeat
   }
 }
 
