@@ -170,8 +170,12 @@ export function chart(r: BenchReport): string {
     `<title id="queue-bench-title">${label}</title>`,
     `<rect x="${left}" y="8" width="12" height="12" style="fill: var(--vp-c-brand-1, #3451b2)" />`,
     `<text x="${left + 18}" y="18" font-size="13">our broker (jobs/s)</text>`,
-    `<rect x="${left + 170}" y="8" width="12" height="12" style="fill: var(--vp-c-bg, transparent); stroke: currentColor; stroke-width: 1.5" />`,
-    `<text x="${left + 188}" y="18" font-size="13">beanstalkd -f 0 (jobs/s)</text>`,
+    ...(r.load.some((c) => c.beanstalkd !== null)
+      ? [
+          `<rect x="${left + 170}" y="8" width="12" height="12" style="fill: var(--vp-c-bg, transparent); stroke: currentColor; stroke-width: 1.5" />`,
+          `<text x="${left + 188}" y="18" font-size="13">beanstalkd -f 0 (jobs/s)</text>`,
+        ]
+      : []),
     ...parts,
     `<line x1="${left}" y1="${baseline}" x2="${width - left}" y2="${baseline}" stroke="currentColor" stroke-width="1" />`,
     '</svg>',
