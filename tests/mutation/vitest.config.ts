@@ -13,9 +13,10 @@ export default defineConfig({
       // Session 1: the account and the retry schedule.
       'tests/messaging/account.test.ts',
       'tests/messaging/retry.test.ts',
-      // Session 2: the queue core (examples, properties).
+      // Session 2: the queue core (examples, properties) and its index, the min-heap.
       'tests/queue/core.test.ts',
       'tests/queue/core.property.test.ts',
+      'tests/queue/heap.test.ts',
       // Tests written to pin a core's behaviour where the ones above left it loose.
       'tests/**/*.pinned.test.ts',
     ],
