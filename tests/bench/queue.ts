@@ -21,7 +21,8 @@
 
 import os from 'node:os';
 import path from 'node:path';
-import { fill, runLoad, type LoadResult } from './load.ts';
+import { fsyncLatency } from './disk.ts';
+import { fill, runLoad, type LoadResult, type Percentiles } from './load.ts';
 import { busiestProfile } from './profile.ts';
 import { renderSavedReport, writeReport, type BenchReport, type Comparison, type Measured } from './report.ts';
 import {
@@ -86,9 +87,12 @@ async function main(): Promise<void> {
     print('  sudo apt-get install beanstalkd      (Debian/Ubuntu; brew install beanstalkd on macOS)');
   }
 
+  const fsync = { atStart: probeFsync('at the start') } as NonNullable<BenchReport['fsync']>;
   const load = await loadPhase(haveBeanstalkd);
+  fsync.afterLoad = probeFsync('after the load runs');
   const backlog = await backlogPhase();
   const restart = await restartPhase(backlog.large.broker);
+  fsync.atEnd = probeFsync('at the end');
 
   const report: BenchReport = {
     date: new Date(started).toISOString(),
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
     ...(settings.note === undefined ? {} : { note: settings.note }),
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))) },
     beanstalkd: haveBeanstalkd ? beanstalkdVersion() : null,
+    fsync,
     settings: {
       clients: settings.clients,
       warmupMs: settings.warmupMs,
@@ -129,6 +134,13 @@ async function main(): Promise<void> {
   } else {
     print('(figures not written: --quick, --no-write or a non-default backlog; add --write to write them anyway)');
   }
+}
+
+/** The disk's fsync latency right now (see disk.ts for why it matters so much). */
+function probeFsync(when: string): Percentiles {
+  const p = fsyncLatency();
+  print(`   fsync on this disk ${when}: p50 ${ms(p.p50)} ms, p99 ${ms(p.p99)} ms (100-byte appends)`);
+  return p;
 }
 
 /** 1. Load: ours and beanstalkd at 1, 8 and 64 clients. */
@@ -261,8 +273,11 @@ async function rounds(measurements: (() => Promise<Measured>)[]): Promise<{ best
 /** One load run, with a progress line before and the result after. */
 async function measure(name: string, clients: number, serverPid: number, target: ReturnType<typeof ourBroker>): Promise<Measured> {
   process.stdout.write(`   ${name.padEnd(18)} ${String(clients).padStart(2)} client${clients === 1 ? ' ' : 's'} ... `);
+  // CPU time used inside the measured window, by the server (from /proc) and by this bench process.
+  let serverAtStart: number | null = null;
   let serverCpu: number | null = null;
-  let clientCpu = process.cpuUsage();
+  let clientAtStart = process.cpuUsage();
+  let clientCpu = 0;
   let result: LoadResult;
   try {
     result = await runLoad({
@@ -271,23 +286,23 @@ async function measure(name: string, clients: number, serverPid: number, target:
       durationMs: settings.durationMs,
       connect: target.connect,
       onWindow: (edge) => {
-        const cpu = cpuMs(serverPid);
         if (edge === 'begin') {
-          serverCpu = cpu;
-          clientCpu = process.cpuUsage();
-        } else {
-          serverCpu = serverCpu === null || cpu === null ? null : cpu - serverCpu;
-          const used = process.cpuUsage(clientCpu);
-          clientCpu = { user: used.user, system: used.system };
+          serverAtStart = cpuMs(serverPid);
+          clientAtStart = process.cpuUsage();
+          return;
         }
+        const serverNow = cpuMs(serverPid);
+        serverCpu = serverAtStart === null || serverNow === null ? null : serverNow - serverAtStart;
+        const used = process.cpuUsage(clientAtStart);
+        clientCpu = (used.user + used.system) / 1000;
       },
     });
   } finally {
     target.close();
   }
-  const perJob = (cpu: number | null) => (cpu === null || result.jobs === 0 ? null : cpu / result.jobs);
-  const serverCpuMsPerJob = perJob(serverCpu);
-  const clientCpuMsPerJob = (clientCpu.user + clientCpu.system) / 1000 / Math.max(1, result.jobs);
+  const jobs = Math.max(1, result.jobs);
+  const serverCpuMsPerJob = serverCpu === null ? null : serverCpu / jobs;
+  const clientCpuMsPerJob = clientCpu / jobs;
   const l = result.latency;
   print(
     `${fmt(result.jobsPerSec).padStart(6)} jobs/s  p50/p99 ms: enqueue ${ms(l.enqueue.p50)}/${ms(l.enqueue.p99)}, ` +
@@ -305,10 +320,8 @@ function printLoadTable(rows: Comparison[]): void {
     const ratio = r.ratio === null ? '–' : `${r.ratio.toFixed(2)}×`;
     print(`   ${String(r.clients).padStart(7)} | ${fmt(r.ours.jobsPerSec).padStart(11)} | ${theirs.padStart(17)} | ${ratio.padStart(17)}`);
   }
-  const at64 = rows.find((r) => r.clients === 64);
-  if (at64?.ratio !== null && at64 !== undefined) {
-    print(`   goal: at least beanstalkd's throughput at 64 clients: ${at64.ratio! >= 1 ? 'met' : 'NOT met'} (${at64.ratio!.toFixed(2)}×)`);
-  }
+  const ratio = rows.find((r) => r.clients === 64)?.ratio ?? null;
+  if (ratio !== null) print(`   goal: at least beanstalkd's throughput at 64 clients: ${ratio >= 1 ? 'met' : 'NOT met'} (${ratio.toFixed(2)}×)`);
 }
 
 async function brokerFootprint(broker: RunningBroker): Promise<{ stats: Record<string, number>; rssBytes: number | null; diskBytes: number }> {

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/processes.ts';
-import type { LoadResult } from './load.ts';
+import type { LoadResult, Percentiles } from './load.ts';
 
 export type Measured = LoadResult & { serverCpuMsPerJob: number | null; clientCpuMsPerJob: number };
 
@@ -26,6 +26,8 @@ export interface BenchReport {
   note?: string;
   machine: { cpu: string; memory: string; os: string; node: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[] };
   beanstalkd: string | null;
+  /** The disk's fsync latency, probed at the start, between the load and backlog phases, and at the end. */
+  fsync?: { atStart: Percentiles; afterLoad: Percentiles; atEnd: Percentiles }; // absent in results from before it was measured
   settings: { clients: number[]; warmupMs: number; durationMs: number; smallBacklog: number; largeBacklog: number; backlogClients: number; rounds: number };
   load: Comparison[];
   backlog: {
@@ -71,6 +73,7 @@ export function renderSavedReport(): string {
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 const msText = (n: number) => (!Number.isFinite(n) ? '–' : n < 10 ? n.toFixed(1) : Math.round(n).toString());
 const mb = (bytes: number | null) => (bytes === null ? '–' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
+const fsyncText = (p: Percentiles) => `${p.p50.toFixed(2)} / ${p.p99.toFixed(2)}`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The markdown fragment: chart, two small tables, where and how it was measured. No heading. */
@@ -119,11 +122,19 @@ export function fragment(r: BenchReport): string {
     `| restart after \`kill -9\` until \`/health\` answers | ${seconds(f.restartMs)} (an empty broker: ${seconds(f.emptyStartMs)}) |`,
     `| after the load runs (${int(f.afterLoad.jobs)} jobs done): memory, disk | ${mb(f.afterLoad.rssBytes)}, ${mb(f.afterLoad.diskBytes)} |`,
     '',
-    `Measured ${date} on ${r.machine.cpu}, ${r.machine.memory} RAM, ${r.machine.os}, Node ${r.machine.node}, ` +
-      `${r.beanstalkd ?? 'no beanstalkd installed'}; both servers fsync before they answer, clients and servers on the same machine; ` +
-      `each throughput is the best of ${r.settings.rounds} run${r.settings.rounds === 1 ? '' : 's'} of ${r.settings.durationMs / 1000} s ` +
-      `(load average ${load(r.machine.loadAverageAtStart)} at the start, ${load(r.machine.loadAverageAtEnd)} at the end).` +
-      (r.note === undefined ? '' : ` ${r.note}`),
+    [
+      `Measured ${date} on ${r.machine.cpu}, ${r.machine.memory} RAM, ${r.machine.os}, Node ${r.machine.node}, ` +
+        `${r.beanstalkd ?? 'no beanstalkd installed'}; both servers fsync before they answer, clients and servers on the same machine; ` +
+        `each throughput is the best of ${r.settings.rounds} run${r.settings.rounds === 1 ? '' : 's'} of ${r.settings.durationMs / 1000} s ` +
+        `(load average ${load(r.machine.loadAverageAtStart)} at the start, ${load(r.machine.loadAverageAtEnd)} at the end).`,
+      r.fsync === undefined
+        ? ''
+        : `An fsync of a 100-byte append took ${fsyncText(r.fsync.atStart)} ms (p50 / p99) at the start, ${fsyncText(r.fsync.afterLoad)} after the load runs: ` +
+          'beanstalkd -f 0 syncs each put and each delete on its own, so its jobs/s follows that figure; our broker syncs a whole batch at once.',
+      r.note ?? '',
+    ]
+      .filter((sentence) => sentence !== '')
+      .join(' '),
     `Your figures will differ: run \`${r.command}\` to measure your machine and regenerate this part.`,
     '',
   ].join('\n');
