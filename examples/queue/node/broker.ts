@@ -6,7 +6,7 @@
 //   POST /jobs/lease {"workerId", "waitMs"?}      (long-poll: 204 if nothing turned up within waitMs)
 //   POST /jobs/:id/heartbeat {"token"}   POST /jobs/:id/ack {"token"}   POST /jobs/:id/fail {"token","error"}
 //   POST /jobs/:id/redrive               (a dead job goes back to pending)
-// The API is documented, with curl examples, in docs/fundamentals/02-queue-system.md. Every error is {"error": "<code>", "message": "<text>"}.
+// The API is documented, with curl examples, in docs/reference/queue-http-api.md. Every error is {"error": "<code>", "message": "<text>"}.
 //
 // GET /jobs pages through the jobs in the order they were enqueued and answers {"jobs": [...], "next": ...}.
 // Every parameter is optional: `status` (pending, leased, done or dead), `limit` (1 to 1000 jobs, default
