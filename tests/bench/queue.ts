@@ -152,23 +152,27 @@ async function loadPhase(haveBeanstalkd: boolean) {
   const bean = haveBeanstalkd ? await startBeanstalkd() : null;
   if (bean !== null) print(`   ${beanstalkdVersion()}: pid ${bean.pid}, port ${bean.port}, binlog in ${bean.dir}, -f 0 (fsync every write)`);
 
-  // The machine may be busy with other work, which hits both servers but not evenly over time: run each
-  // pairing `rounds` times, alternating which system goes first, and keep each system's best round.
-  const comparisons: Comparison[] = [];
-  for (const clients of settings.clients) {
-    const runs = await rounds([
-      () => measure('our broker', clients, broker.pid, ourBroker(broker.port, clients)),
-      ...(bean === null ? [] : [() => measure('beanstalkd', clients, bean.pid, beanstalkd(bean.port))]),
-    ]);
-    const [ours, theirs = null] = runs.map((r) => r.best);
-    comparisons.push({
+  // The machine may be busy with other work (other people's builds, their fsyncs on the same disk), which
+  // comes and goes. So every (system, clients) pairing is run `rounds` times, round-robin over all of them,
+  // in reversed order every other round, and each keeps its best run: a busy minute then costs one run of
+  // each pairing instead of all the runs of one.
+  const pairings = settings.clients.flatMap((clients) => [
+    { clients, run: () => measure('our broker', clients, broker.pid, ourBroker(broker.port, clients)) },
+    ...(bean === null ? [] : [{ clients, run: () => measure('beanstalkd', clients, bean.pid, beanstalkd(bean.port)) }]),
+  ]);
+  const results = await rounds(pairings.map((p) => p.run));
+  const perSystem = bean === null ? 1 : 2;
+  const comparisons: Comparison[] = settings.clients.map((clients, i) => {
+    const ours = results[i * perSystem]!;
+    const theirs = bean === null ? null : results[i * perSystem + 1]!;
+    return {
       clients,
-      ours: ours!,
-      beanstalkd: theirs,
-      ratio: theirs === null ? null : ours!.jobsPerSec / theirs.jobsPerSec,
-      rounds: { ours: runs[0]!.all, beanstalkd: runs[1]?.all ?? [] },
-    });
-  }
+      ours: ours.best,
+      beanstalkd: theirs?.best ?? null,
+      ratio: theirs === null ? null : ours.best.jobsPerSec / theirs.best.jobsPerSec,
+      rounds: { ours: ours.all, beanstalkd: theirs?.all ?? [] },
+    };
+  });
   printLoadTable(comparisons);
 
   const after = await brokerFootprint(broker);
@@ -254,8 +258,8 @@ async function restartPhase(broker: RunningBroker) {
 }
 
 /**
- * Runs each measurement `settings.rounds` times, in alternating order (A B, B A, ...), and returns for
- * each its best run and the jobs/s of all its runs.
+ * Runs each measurement `settings.rounds` times, round-robin in alternating order (A B C, C B A, ...),
+ * and returns for each its best run and the jobs/s of all its runs.
  */
 async function rounds(measurements: (() => Promise<Measured>)[]): Promise<{ best: Measured; all: number[] }[]> {
   const runs: Measured[][] = measurements.map(() => []);
@@ -273,6 +277,7 @@ async function rounds(measurements: (() => Promise<Measured>)[]): Promise<{ best
 /** One load run, with a progress line before and the result after. */
 async function measure(name: string, clients: number, serverPid: number, target: ReturnType<typeof ourBroker>): Promise<Measured> {
   process.stdout.write(`   ${name.padEnd(18)} ${String(clients).padStart(2)} client${clients === 1 ? ' ' : 's'} ... `);
+  const fsyncP50Ms = fsyncLatency(30).p50; // how busy the disk is right now (see disk.ts)
   // CPU time used inside the measured window, by the server (from /proc) and by this bench process.
   let serverAtStart: number | null = null;
   let serverCpu: number | null = null;
@@ -307,9 +312,10 @@ async function measure(name: string, clients: number, serverPid: number, target:
   print(
     `${fmt(result.jobsPerSec).padStart(6)} jobs/s  p50/p99 ms: enqueue ${ms(l.enqueue.p50)}/${ms(l.enqueue.p99)}, ` +
       `lease ${ms(l.lease.p50)}/${ms(l.lease.p99)}, ack ${ms(l.ack.p50)}/${ms(l.ack.p99)}; ` +
-      `CPU per job: server ${serverCpuMsPerJob === null ? '–' : ms(serverCpuMsPerJob)} ms, bench client ${ms(clientCpuMsPerJob)} ms`,
+      `CPU per job: server ${serverCpuMsPerJob === null ? '–' : ms(serverCpuMsPerJob)} ms, bench client ${ms(clientCpuMsPerJob)} ms; ` +
+      `fsync just before: ${ms(fsyncP50Ms)} ms`,
   );
-  return { ...result, serverCpuMsPerJob, clientCpuMsPerJob };
+  return { ...result, serverCpuMsPerJob, clientCpuMsPerJob, fsyncP50Ms };
 }
 
 function printLoadTable(rows: Comparison[]): void {

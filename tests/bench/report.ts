@@ -10,7 +10,11 @@ import path from 'node:path';
 import { REPO_ROOT } from '../helpers/processes.ts';
 import type { LoadResult, Percentiles } from './load.ts';
 
-export type Measured = LoadResult & { serverCpuMsPerJob: number | null; clientCpuMsPerJob: number };
+export type Measured = LoadResult & {
+  serverCpuMsPerJob: number | null; // CPU time the server used per job in the measured window
+  clientCpuMsPerJob: number; // and the bench process itself (the clients), on the same machine
+  fsyncP50Ms?: number; // the disk's fsync latency probed just before the run (absent in older results)
+};
 
 export interface Comparison {
   clients: number;
@@ -101,6 +105,12 @@ export function fragment(r: BenchReport): string {
     ...(hasBeanstalkd ? [`| reserve, beanstalkd ${latency('beanstalkd', 'lease')}`] : []),
     `| ack, ours ${latency('ours', 'ack')}`,
     ...(hasBeanstalkd ? [`| delete, beanstalkd ${latency('beanstalkd', 'ack')}`] : []),
+    ...(r.load.every((c) => c.ours.fsyncP50Ms !== undefined)
+      ? [
+          `| disk: fsync p50 ms just before${hasBeanstalkd ? ' (ours / beanstalkd)' : ''} ` +
+            cells((c) => [c.ours, c.beanstalkd].flatMap((m) => (m?.fsyncP50Ms === undefined ? [] : [m.fsyncP50Ms.toFixed(2)])).join(' / ')),
+        ]
+      : []),
   ];
   const b = r.backlog;
   const f = r.footprint;
