@@ -75,7 +75,7 @@ export function renderSavedReport(): string {
 }
 
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
-const msText = (n: number) => (!Number.isFinite(n) ? '–' : n < 10 ? n.toFixed(1) : Math.round(n).toString());
+const msText = (n: number) => (!Number.isFinite(n) ? '–' : n < 1 ? n.toFixed(2) : n < 10 ? n.toFixed(1) : Math.round(n).toString());
 const mb = (bytes: number | null) => (bytes === null ? '–' : `${(bytes / 1024 / 1024).toFixed(1)} MB`);
 const fsyncText = (p: Percentiles) => `${p.p50.toFixed(2)} / ${p.p99.toFixed(2)}`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
