@@ -45,7 +45,7 @@ export interface BenchReport {
     beanstalkdAfterLoad: { rssBytes: number | null; diskBytes: number } | null;
     withBacklog: { stats: Record<string, number>; rssBytes: number | null; diskBytes: number };
     emptyStartMs: number;
-    restartMs: number;
+    restartMs: number; // from spawning the broker again until /health answered and /stats matched
     rssAfterRestartBytes: number | null;
   };
   seconds: number;
@@ -129,7 +129,7 @@ export function fragment(r: BenchReport): string {
     `| jobs/s with ${int(b.small.waiting)} jobs waiting → with ${int(b.large.waiting)} waiting (${b.clients} clients) | ${int(b.small.result.jobsPerSec)} → ${int(b.large.result.jobsPerSec)} (ratio ${b.ratio.toFixed(2)}; target: at most 2) |`,
     `| broker memory (RSS) holding ${int(waiting)} waiting jobs | ${mb(f.withBacklog.rssBytes)} |`,
     `| its data directory on disk | ${mb(f.withBacklog.diskBytes)} |`,
-    `| restart after \`kill -9\` until \`/health\` answers | ${seconds(f.restartMs)} (an empty broker: ${seconds(f.emptyStartMs)}) |`,
+    `| restart after \`kill -9\` until it answers with the same \`/stats\` | ${seconds(f.restartMs)} (an empty broker starts in ${seconds(f.emptyStartMs)}) |`,
     `| after the load runs (${int(f.afterLoad.jobs)} jobs done): memory, disk | ${mb(f.afterLoad.rssBytes)}, ${mb(f.afterLoad.diskBytes)} |`,
     '',
     [
