@@ -69,6 +69,16 @@ describe('exercise 02 fails the wrong answers, each where it goes wrong', () => 
     expect(block(r.stdout, DEAD)).toMatch(/^✘/);
   });
 
+  it("sending the job to the back of the line: a crashed worker's job is overtaken, and the hint says use enqueuedAt", async () => {
+    const r = await check([EX2, '--file', fixture('02-back-of-the-line.ts')]);
+    expect(r.code).toBe(1);
+    const first = block(r.stdout, 'an expired lease puts the job back in line at its old place: pending, lease gone, available at once')!;
+    expect(first).toContain('the job handed out next (job-1 was enqueued at 0, job-2 at 12000): expected "job-1", got "job-2"');
+    expect(first).toContain('so use job.enqueuedAt');
+    expect(block(r.stdout, LATE_ACK)).toMatch(/^✔/);
+    expect(block(r.stdout, RANDOM)).toMatch(/^✘/);
+  });
+
   it.each([['02-no-dead-letter.ts'], ['02-off-by-one.ts']])('%s: the poison-message checks fail with the attempts hint', async (name) => {
     const r = await check([EX2, '--file', fixture(name)]);
     expect(r.code).toBe(1);

@@ -58,6 +58,8 @@ interface ModelJob {
   status: 'pending' | 'leased' | 'done' | 'dead';
   attempts: number;
   availableAt: number;
+  place: number; // its place in line: enqueue or redrive time, end of backoff, or enqueue time after a crash
+  enqueuedAt: number;
   live: { serial: number; expiresAt: number } | null;
 }
 
@@ -96,6 +98,7 @@ function run(input: Step[], probe = false): { records: Executed[]; commands: Com
         job.live = null;
         job.status = job.attempts >= config.maxAttempts ? 'dead' : 'pending';
         job.availableAt = now;
+        job.place = job.enqueuedAt; // a crashed worker's job goes back to where it was
       }
     }
     const liveBefore = new Map([...model].map(([id, j]) => [id, j.live && { ...j.live }]));
@@ -142,11 +145,11 @@ function run(input: Step[], probe = false): { records: Executed[]; commands: Com
       const live = model.get(cmd.jobId)?.live ?? null;
       expectAccepted = presented !== undefined && live !== null && live.serial === presented.serial && now < live.expiresAt;
     } else if (cmd.type === 'lease') {
-      // First in line: a pending job that became available earliest (jobs available at the same moment may
-      // come in any order the core likes; the unit tests pin first-in-first-out for those).
+      // First in line: an available pending job with the earliest place (jobs with the same place may come in
+      // any order the core likes; the unit tests pin first-in-first-out for those).
       const ready = [...model].filter(([, j]) => j.status === 'pending' && j.availableAt <= now);
-      const earliest = Math.min(...ready.map(([, j]) => j.availableAt));
-      expectLeased = ready.filter(([, j]) => j.availableAt === earliest).map(([id]) => id);
+      const earliest = Math.min(...ready.map(([, j]) => j.place));
+      expectLeased = ready.filter(([, j]) => j.place === earliest).map(([id]) => id);
     } else if (cmd.type === 'enqueue') {
       expectEnqueued = cmd.idempotencyKey === undefined ? null : (keys.get(cmd.idempotencyKey) ?? null);
     }
@@ -155,7 +158,7 @@ function run(input: Step[], probe = false): { records: Executed[]; commands: Com
         case 'enqueued':
           if (result.created) {
             createdIds.add(result.job.id);
-            model.set(result.job.id, { status: 'pending', attempts: 0, availableAt: now, live: null });
+            model.set(result.job.id, { status: 'pending', attempts: 0, availableAt: now, place: now, enqueuedAt: now, live: null });
             if (cmd.type === 'enqueue' && cmd.idempotencyKey !== undefined) keys.set(cmd.idempotencyKey, result.job.id);
           }
           break;
@@ -182,10 +185,11 @@ function run(input: Step[], probe = false): { records: Executed[]; commands: Com
           job.live = null;
           job.status = job.attempts >= config.maxAttempts ? 'dead' : 'pending';
           job.availableAt = result.job.availableAt; // the jitter is the core's business; bounds are checked below
+          job.place = job.availableAt;
           break;
         }
         case 'redriven':
-          Object.assign(model.get(result.job.id)!, { status: 'pending', attempts: 0, availableAt: now });
+          Object.assign(model.get(result.job.id)!, { status: 'pending', attempts: 0, availableAt: now, place: now });
           break;
         case 'ticked':
           break;
@@ -226,7 +230,7 @@ function property(check: (r: ReturnType<typeof run>) => void, probe = false): vo
 describe('queue core properties (random interleavings, stale tokens, expiring leases)', () => {
   it('(a) no job is ever lost: a pending job is in line once, a leased one has its expiry filed, stats add up', () => {
     property(({ records, createdIds }) => {
-      for (const { after } of records) {
+      for (const { after, modelAfter } of records) {
         const counts = { pending: 0, leased: 0, done: 0, dead: 0 };
         for (const id of createdIds) {
           const job = after.jobs[id];
@@ -234,7 +238,7 @@ describe('queue core properties (random interleavings, stale tokens, expiring le
           counts[job.status] += 1;
           const inLine = after.pending.filter((e) => e.id === id);
           expect(inLine.length, `${id} is ${job.status}`).toBe(job.status === 'pending' ? 1 : 0);
-          if (job.status === 'pending') expect(inLine[0]!.at).toBe(job.availableAt);
+          if (job.status === 'pending') expect(inLine[0]!.at).toBe(modelAfter.get(id)!.place);
           const lease = job.lease;
           const filed = lease !== undefined && after.leases.some((e) => e.id === id && e.token === lease.token && e.at <= lease.expiresAt);
           expect(filed, `${id}'s lease has an entry in state.leases`).toBe(job.status === 'leased');

@@ -189,6 +189,16 @@ describe('fail, retry and backoff', () => {
     expect(leaseJob(q, 100 + expectedDelay, 'w2')).toMatchObject({ id: l.id, attempts: 2 });
   });
 
+  it("a crashed worker's job goes back in line at its enqueue time, ahead of jobs enqueued after it", () => {
+    const q = createQueue(config);
+    enqueue(q, 0, 'first');
+    const l = leaseJob(q, 0, 'w1'); // w1 crashes holding it
+    for (let t = 100; t <= 500; t += 100) enqueue(q, t, `later-${t}`);
+    expect(ok(q, { type: 'tick', now: l.expiresAt }, 'ticked').reclaimed).toEqual([l.id]);
+    expect(leaseJob(q, l.expiresAt, 'w2')).toMatchObject({ id: l.id, attempts: 2 });
+    expect(lease(q, l.expiresAt, 'w3')?.payload).toBe('later-100');
+  });
+
   it('a job in backoff does not block younger jobs behind it', () => {
     const q = createQueue(config);
     enqueue(q, 0, 'old');

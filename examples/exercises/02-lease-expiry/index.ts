@@ -166,11 +166,11 @@ function diagnose(expire: Expire): string | undefined {
   }
   if (again.inLine.length !== 1) {
     return again.inLine.length === 0
-      ? "The job is 'pending' but not in state.pending, the heap lease() takes jobs from, so no worker will ever get it. Put it there with heapPush(state.pending, { at: job.availableAt, seq: state.nextSeq++, id: job.id })."
+      ? "The job is 'pending' but not in state.pending, the heap lease() takes jobs from, so no worker will ever get it. Put it there with heapPush(state.pending, { at: job.enqueuedAt, seq: state.nextSeq++, id: job.id })."
       : `The job is in state.pending ${again.inLine.length} times; once is enough, or it will be handed out twice.`;
   }
-  if (again.inLine[0]!.at !== again.after.availableAt) {
-    return `The job's entry in state.pending says at ${again.inLine[0]!.at}, but job.availableAt is ${again.after.availableAt}: the heap orders the line by "at", so use job.availableAt.`;
+  if (again.inLine[0]!.at !== again.after.enqueuedAt) {
+    return `The job's entry in state.pending says at ${again.inLine[0]!.at}, but job.enqueuedAt is ${again.after.enqueuedAt}: the heap orders the line by "at", and a job taken back from a crashed worker gets back the place it had, so use job.enqueuedAt.`;
   }
   if (!again.seqMoved) {
     return 'state.nextSeq did not move when you pushed onto state.pending: the next entry gets the same seq, and jobs available at the same moment come out in the wrong order. Use state.nextSeq++.';
@@ -286,7 +286,7 @@ export const exercise: Exercise<LeaseExpiryImpl> = {
   },
   checks: [
     {
-      name: 'an expired lease puts the job back in line: pending, lease gone, available at once',
+      name: 'an expired lease puts the job back in line at its old place: pending, lease gone, available at once',
       hint: 'expireLease threw. It is called only for a leased job whose lease ran out, so job.lease is there to read.',
       run(impl) {
         const state = queue();
@@ -301,6 +301,11 @@ export const exercise: Exercise<LeaseExpiryImpl> = {
         insist(impl, j.availableAt, 15_000, 'job-1 availableAt (a crash is not the job\'s fault: available now, 15000)', fallback);
         insist(impl, j.attempts, 1, 'job-1 attempts (the crashed attempt still counts; lease() adds the next one)', fallback);
         insist(impl, stats(state), { pending: 1, leased: 0, done: 0, dead: 0, total: 1 }, 'stats() right after', fallback);
+        // A job enqueued while job-1 was leased must not overtake it: job-1 keeps the place it had.
+        enqueue(state, 12_000, 'send invoice');
+        const next = leaseNext(impl, state, 15_000, 'worker-b', 'job-1 and job-2 are both pending');
+        insist(impl, next.id, 'job-1', 'the job handed out next (job-1 was enqueued at 0, job-2 at 12000)',
+          "job-1 lost its place in line: its entry in state.pending should be at job.enqueuedAt (0), where it stood before the crash, not at the time it came back. Otherwise a crashed worker's job waits behind every job that arrived meanwhile.");
       },
     },
     {

@@ -36,8 +36,10 @@ export function expireLease(state: QueueState, job: Job, now: number): void {
   //         added 1). With attempts left (compare with state.config.maxAttempts) the job goes back in line:
   //           - status 'pending', available at once: job.availableAt = now (the crash was the worker's fault,
   //             not the job's, so no backoff);
-  //           - put it in the pending heap, the line `lease` takes jobs from:
-  //               heapPush(state.pending, { at: job.availableAt, seq: state.nextSeq++, id: job.id });
+  //           - put it in the pending heap, the line `lease` takes jobs from. An entry's `at` is its place in
+  //             line; give the job back the place it had when it was enqueued, so it does not queue again
+  //             behind every job that arrived while it was leased:
+  //               heapPush(state.pending, { at: job.enqueuedAt, seq: state.nextSeq++, id: job.id });
   //         With no attempts left it is a poison message, a job that takes down every worker that runs it:
   //         status 'dead'. A dead job is NOT put in state.pending; it waits for a person to redrive it.
 

@@ -57,7 +57,7 @@ export interface QueueState {
   byKey: Record<string, string>; // idempotency key -> job id
   nextId: number;
   // The indexes (min-heaps): what happens next, cheapest first.
-  pending: HeapEntry[]; // every pending job, by the time it becomes available (first in line at [0])
+  pending: HeapEntry[]; // every pending job, by its place in line (a time: see pushPending); first at [0]
   leases: HeapEntry[]; // live leases by expiry; may also hold entries of leases that ended (skipped when due)
   done: HeapEntry[]; // done jobs by the time they were done, so the oldest is forgotten first
   nextSeq: number; // stamps heap entries: equal times come out in the order they went in
@@ -168,15 +168,15 @@ function enqueue(state: QueueState, now: number, payload: unknown, key?: string)
   }
   put(state.jobs, id, job);
   state.counts.pending += 1;
-  pushPending(state, job);
+  pushPending(state, job, now);
   return { ok: true, type: 'enqueued', job, created: true };
 }
 // #endregion enqueue
 
 // #region lease
 function lease(state: QueueState, now: number, workerId: string): Result {
-  // The first job in line: the one that became available earliest. If even it is still backing off
-  // (available later than now), no job is ready.
+  // The first job in line. A place in line is a time, and a job still backing off is placed at the moment
+  // its backoff ends: if even the first place is later than now, every job is still waiting out a backoff.
   const first = state.pending[0];
   if (first === undefined || first.at > now) return { ok: true, type: 'leased', job: null };
   heapPop(state.pending);
@@ -188,7 +188,7 @@ function lease(state: QueueState, now: number, workerId: string): Result {
   // It counts leases, not attempts: a redriven job starts its attempts again, and a worker still holding
   // `job-3.1` from the job's first life must not be able to ack the new `job-3.1`.
   job.lease = { token: `${job.id}.${job.leaseCount}`, workerId, expiresAt: now + state.config.visibilityTimeoutMs };
-  heapPush(state.leases, { at: job.lease.expiresAt, seq: state.nextSeq++, id: job.id, token: job.lease.token });
+  fileLease(state, job);
   return { ok: true, type: 'leased', job };
 }
 // #endregion lease
@@ -217,6 +217,7 @@ function heartbeat(state: QueueState, now: number, jobId: string, token: string)
   const job = checkLease(state, jobId, token);
   if (!isJob(job)) return job;
   job.lease!.expiresAt = now + state.config.visibilityTimeoutMs;
+  fileLease(state, job); // the new expiry gets an entry of its own; the old entry is now out of date
   return { ok: true, type: 'extended', job };
 }
 // #endregion heartbeat
@@ -246,7 +247,7 @@ function fail(state: QueueState, now: number, jobId: string, token: string, erro
     // Backing off: the job waits out a delay before it is handed out again (see backoffDelay).
     setStatus(state, job, 'pending');
     job.availableAt = now + backoffDelay(state.config, job.attempts, jitter);
-    pushPending(state, job);
+    pushPending(state, job, job.availableAt); // back in line when the backoff ends
   }
   return { ok: true, type: 'failed', job };
 }
@@ -267,20 +268,14 @@ export function backoffDelay(config: QueueConfig, attempts: number, jitter: numb
  * back to the queue for another worker. Returns the ids of the jobs it reclaimed, in expiry order.
  *
  * `state.leases` holds leases by expiry time, earliest first, so only the leases that are due are looked
- * at. An entry can be out of date: its lease may have ended (ack, fail) or been extended by a heartbeat.
+ * at. An entry can be out of date: its lease may have ended (ack, fail) or have a new expiry (heartbeat).
  */
 export function reclaimExpired(state: QueueState, now: number): string[] {
   const reclaimed: string[] = [];
   while (state.leases.length > 0 && state.leases[0]!.at <= now) {
     const entry = heapPop(state.leases)!;
-    const job = own(state.jobs, entry.id);
-    const lease = job?.lease;
-    if (job === undefined || lease === undefined || lease.token !== entry.token) continue; // ended already
-    if (lease.expiresAt > now) {
-      // Extended by a heartbeat since the entry was made: file it again under its new expiry.
-      heapPush(state.leases, { ...entry, at: lease.expiresAt });
-      continue;
-    }
+    const job = currentLease(state, entry);
+    if (job === undefined) continue; // out of date: nothing to do
     expireLease(state, job, now);
     reclaimed.push(job.id);
   }
@@ -297,10 +292,11 @@ export function expireLease(state: QueueState, job: Job, now: number): void {
     // Every attempt ended with a lost worker: a job that crashes whoever runs it is a poison message.
     setStatus(state, job, 'dead');
   } else {
-    // The worker failed, not the job: it goes back in line, available at once (no backoff).
+    // The worker failed, not the job: no backoff, and the job goes back in line at its enqueue time, ahead
+    // of every job that arrived after it, instead of queueing again behind all of them.
     setStatus(state, job, 'pending');
     job.availableAt = now;
-    pushPending(state, job);
+    pushPending(state, job, job.enqueuedAt);
   }
 }
 // #endregion expire-lease
@@ -313,7 +309,7 @@ function redrive(state: QueueState, now: number, jobId: string): Result {
   setStatus(state, job, 'pending');
   job.attempts = 0;
   job.availableAt = now;
-  pushPending(state, job);
+  pushPending(state, job, now); // the back of the line
   return { ok: true, type: 'redriven', job };
 }
 
@@ -337,6 +333,8 @@ export function stats(state: QueueState): Stats {
 /**
  * The earliest time at which something changes by itself: a lease runs out, or the first job in line ends
  * its backoff. Null if nothing is due. The broker sets one timer for this moment instead of polling.
+ * (While a job is available now, a backoff ending later is not counted: a waiting worker already has a job
+ * to take, and the broker asks again after every change.)
  * Forgetting done jobs needs no timer: the next command does it.
  */
 export function nextWakeup(state: QueueState, now: number): number | null {
@@ -365,20 +363,26 @@ function forgetDone(state: QueueState, now: number): string[] {
 }
 // #endregion forget-done
 
+/** Files the job's lease under its expiry time in `state.leases`. */
+function fileLease(state: QueueState, job: Job): void {
+  heapPush(state.leases, { at: job.lease!.expiresAt, seq: state.nextSeq++, id: job.id, token: job.lease!.token });
+}
+
+/** The job whose live lease this entry describes, or undefined if the entry is out of date. */
+function currentLease(state: QueueState, entry: HeapEntry): Job | undefined {
+  const job = own(state.jobs, entry.id);
+  const lease = job?.lease;
+  return lease !== undefined && lease.token === entry.token && lease.expiresAt === entry.at ? job : undefined;
+}
+
 /**
  * An ack, a fail or a heartbeat leaves the lease's entry in `state.leases` out of date, and digging it out
  * of the middle of the heap would be costly. Out-of-date entries are skipped when they come due, but the
- * FIRST entry must be exact, or nextWakeup would wake the broker for a lease that is long gone (once per
- * acked job!). So after every command: drop first entries whose lease ended, re-file extended ones.
+ * FIRST entry must be current, or nextWakeup would wake the broker for a lease that is long gone (once per
+ * acked job!). So after every command, drop out-of-date entries from the front.
  */
 function tidyLeases(state: QueueState): void {
-  for (let top = state.leases[0]; top !== undefined; top = state.leases[0]) {
-    const lease = own(state.jobs, top.id)?.lease;
-    const same = lease !== undefined && lease.token === top.token; // still the lease this entry was made for
-    if (same && lease.expiresAt === top.at) return; // exact: done
-    heapPop(state.leases);
-    if (same) heapPush(state.leases, { ...top, at: lease.expiresAt }); // extended by a heartbeat
-  }
+  while (state.leases.length > 0 && currentLease(state, state.leases[0]!) === undefined) heapPop(state.leases);
 }
 
 /** Every status change goes through here, so the counts behind stats() are always right. */
@@ -388,9 +392,14 @@ function setStatus(state: QueueState, job: Job, status: JobStatus): void {
   job.status = status;
 }
 
-/** Puts a pending job in line, ordered by the time it becomes available. */
-function pushPending(state: QueueState, job: Job): void {
-  heapPush(state.pending, { at: job.availableAt, seq: state.nextSeq++, id: job.id });
+/**
+ * Puts a pending job in line at place `at`: a time, never later than the moment the job becomes available
+ * (its enqueue time, or the end of its backoff). lease() hands out the job with the earliest place, and
+ * only once that place is not in the future.
+ * Jobs with the same place come out in the order they were put in line.
+ */
+function pushPending(state: QueueState, job: Job, at: number): void {
+  heapPush(state.pending, { at, seq: state.nextSeq++, id: job.id });
 }
 
 /** Ends the job's current lease, remembering which lease it was and why it ended. */
