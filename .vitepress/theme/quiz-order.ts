@@ -6,6 +6,7 @@
 // question keeps its order when other questions are added or moved. Editing a question's text reshuffles
 // only that question. tests/docs/quizzes.test.ts checks that, in the order shown, the right answers are
 // spread over the positions.
+import { mulberry32 } from '../../examples/shared/random.ts';
 import type { QuizQuestion } from './quiz-types.ts';
 
 /** FNV-1a, 32 bits: a small, well-spread hash of a string (Fowler, Noll, Vo). */
@@ -16,18 +17,6 @@ export function hashText(text: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** mulberry32: a tiny seeded generator of numbers in [0, 1) (the same one the course's simulators use). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

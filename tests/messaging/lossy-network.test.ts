@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { handleDepositIdempotent, handleDepositNaive } from '../../examples/messaging/core/account.ts';
 import { runDepositScenario } from '../../examples/messaging/sim/deposit-scenario.ts';
-import { createLossyNetwork, mulberry32, sendWithRetries, withSeed } from '../../examples/messaging/sim/lossy-network.ts';
+import { mulberry32 } from '../../examples/shared/random.ts';
+import { createLossyNetwork, sendWithRetries, withSeed } from '../../examples/messaging/sim/lossy-network.ts';
 
 const SEEDS = Array.from({ length: 200 }, (_, i) => i + 1);
 

@@ -10,25 +10,16 @@ import { apply, createQueue, stats, type Command, type QueueState, type Result }
 import { DurableQueue } from '../../examples/queue/node/durable-queue.ts';
 import { CommandLog } from '../../examples/queue/node/log.ts';
 import { compact, compactionSteps, recover, removeQueueData, snapshotFileName, type CompactionStep } from '../../examples/queue/node/snapshot.ts';
+import { mulberry32 } from '../../examples/shared/random.ts';
 import { makeTempDir, stopAll } from '../helpers/processes.ts';
 
 afterAll(stopAll);
 
 // ---- A deterministic workload: every kind of command, leases that expire, done jobs that are forgotten ----
 
-/** mulberry32: a tiny seeded generator, so a failure replays exactly. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Makes commands that make sense for the state they will be applied to (acks carry live tokens, mostly). */
 function workload(seed: number) {
-  const rnd = random(seed);
+  const rnd = mulberry32(seed); // seeded, so a failure replays exactly
   let now = 1_000_000;
   let n = 0;
   return (state: QueueState): Command => {

@@ -21,6 +21,7 @@ import {
   type QueueState,
   type Result,
 } from '../../queue/core/queue.ts';
+import { mulberry32 } from '../../shared/random.ts';
 import { CheckFailure, exportedFunction, type Exercise } from '../types.ts';
 
 export interface LeaseExpiryImpl {
@@ -206,17 +207,6 @@ function expireDue(impl: LeaseExpiryImpl, state: QueueState, now: number): strin
 }
 
 // ---- Random histories: the learner's expireLease against the core's own -------------------------------------
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** What a command's answer says, without the parts that legitimately differ (a tick's reclaimed list). */
 function gist(r: Result): unknown {
   if (!r.ok) return { error: r.error };

@@ -21,7 +21,7 @@ import {
   handleDepositNaive,
   type DepositRequest,
 } from '../core/account.ts';
-import { mulberry32 } from '../sim/lossy-network.ts';
+import { mulberry32 } from '../../shared/random.ts';
 
 export interface ServerOptions {
   idempotent: boolean;

@@ -8,22 +8,8 @@
 //
 // Time is simulated too: a retry "waits" by adding to a counter, so thousands of runs take milliseconds.
 
+import { mulberry32 } from '../../shared/random.ts';
 import { retryDelay, type RetryPolicy } from '../core/retry.ts';
-
-/**
- * mulberry32: a tiny 32-bit pseudo-random generator (Tommy Ettinger's public-domain design). Good enough to
- * scatter test faults; not for cryptography. Returns numbers in [0, 1).
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // #region network
 /** What happens to one send: the request is lost, or it arrives and the reply is lost, or both get through. */
