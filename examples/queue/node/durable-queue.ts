@@ -45,6 +45,7 @@ export interface DurableQueueOptions {
 export class DurableQueue {
   private readonly waiters: Waiter[] = [];
   private wakeupTimer: NodeJS.Timeout | null = null;
+  private wakeupAt: number | null = null; // the moment wakeupTimer is set for
   private wakePending = false;
   private closed = false;
 
@@ -231,17 +232,20 @@ export class DurableQueue {
    * and offer the now-available jobs to waiting workers. Rescheduled after every change.
    */
   private scheduleWakeup(): void {
+    const now = Date.now();
+    const at = this.closed ? null : nextWakeup(this.state, now);
+    // Most changes (an ack, an enqueue) leave the earliest deadline where it was: keep the timer we have.
+    if (at === this.wakeupAt && (at === null || this.wakeupTimer !== null)) return;
     if (this.wakeupTimer !== null) clearTimeout(this.wakeupTimer);
     this.wakeupTimer = null;
-    if (this.closed) return;
-    const now = Date.now();
-    const at = nextWakeup(this.state, now);
+    this.wakeupAt = at;
     if (at === null) return;
     this.wakeupTimer = setTimeout(() => this.onWakeup(), Math.max(0, at - now) + 1);
   }
 
   private onWakeup(): void {
     this.wakeupTimer = null;
+    this.wakeupAt = null;
     this.execute({ type: 'tick', now: Date.now() }); // logs the tick itself if it reclaimed or forgot anything
     this.wakeWaiters(); // a backoff may have ended even if nothing was reclaimed
     this.scheduleWakeup();
