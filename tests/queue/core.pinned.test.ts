@@ -501,6 +501,18 @@ describe('order and housekeeping of the indexes, seen from outside', () => {
     expect([0, 1, 2].map(() => leased(lease(s, 1_000)).id)).toEqual(['job-1', 'job-2', 'job-3']);
   });
 
+  it('same-millisecond expiries follow the order the LIVE leases were granted, not an ended lease of the same job', () => {
+    const s = createQueue({ visibilityTimeoutMs: 1_000 });
+    for (let i = 0; i < 3; i++) enqueue(s, 0);
+    expect(leased(lease(s, 0)).lease.token).toBe('job-1.1'); // every lease here expires at 1_000
+    const ended = leased(lease(s, 0)); // job-2.1 ...
+    fail(s, 0, ended.id, ended.lease.token, 0); // ... ends at once; job-2 goes back in line, behind job-3
+    expect(leased(lease(s, 0)).lease.token).toBe('job-3.1');
+    expect(leased(lease(s, 0)).lease.token).toBe('job-2.2');
+    // job-2.1's entry (filed before job-3.1's, same time) is out of date: it must not bring job-2 forward.
+    expect(tick(s, 1_000)).toMatchObject({ reclaimed: ['job-1', 'job-3', 'job-2'] });
+  });
+
   it('redriving a job that is not dead is refused with a reason naming its status', () => {
     const s = createQueue();
     enqueue(s, 0);
