@@ -103,9 +103,9 @@ export class DurableQueue {
     // anyway; doing it as an explicit `tick` lets us log it, so what a command we do not log did to the
     // state (an empty lease that reclaimed a job) is not lost on replay.
     if (cmd.type !== 'tick') {
-      const tick = apply(this.state, { type: 'tick', now: cmd.now });
-      if (tick.ok && tick.type === 'ticked' && (tick.reclaimed.length > 0 || tick.forgotten.length > 0)) {
-        appends.push(this.append({ type: 'tick', now: cmd.now }));
+      const tickCmd: Command = { type: 'tick', now: cmd.now };
+      if (changedState(tickCmd, apply(this.state, tickCmd))) {
+        appends.push(this.append(tickCmd));
         this.wakeSoon(); // reclaimed jobs are pending again: someone may be waiting for them
       }
     }
