@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 
 const TYPES: Record<string, string> = {
@@ -49,19 +50,27 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(root: string): Promise<StaticServer> {
+/**
+ * Serve root on a free loopback port. `gzip: true` compresses text responses for clients that accept it, as
+ * any real static host does (tests/perf/lighthouse.ts uses it: without it Lighthouse times uncompressed CSS/JS).
+ */
+export async function serveStatic(root: string, opts: { gzip?: boolean } = {}): Promise<StaticServer> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       const file = await resolveFile(root, req.url ?? '/');
       const status = file ? 200 : 404;
       const path = file ?? join(root, '404.html');
       try {
-        const body = await readFile(path);
-        res.writeHead(status, {
-          'content-type': TYPES[extname(path)] ?? 'application/octet-stream',
-          'content-length': body.length,
-          'cache-control': 'no-store',
-        });
+        let body = await readFile(path);
+        const type = TYPES[extname(path)] ?? 'application/octet-stream';
+        const headers: Record<string, string | number> = { 'content-type': type, 'cache-control': 'no-store' };
+        if (opts.gzip && /text|javascript|json|svg|xml/.test(type) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+          body = gzipSync(body);
+          headers['content-encoding'] = 'gzip';
+          headers.vary = 'accept-encoding';
+        }
+        headers['content-length'] = body.length;
+        res.writeHead(status, headers);
         res.end(req.method === 'HEAD' ? undefined : body);
       } catch {
         res.writeHead(404, { 'content-type': 'text/plain' });
