@@ -1,0 +1,46 @@
+// A run of the live queue is fully described by its seed and its script (the faults, in time order), so both
+// travel in the page's URL: `?example=queue&seed=42&script=2500:kill-worker:2,6000:crash-broker`.
+// This file reads them from the query the page was opened with and writes the link that reproduces a run.
+import { encodeScript, parseScript, type Action } from '../sim/world.ts';
+
+export interface RunSettings {
+  seed: number;
+  script: Action[];
+  /** Set when the query asked for something we could not use; the run then starts without it. */
+  problem?: string;
+}
+
+/** A seed a person can read and type: 1..99999. Math.random is fine here: the seed is shown and linked. */
+export function randomSeed(): number {
+  return 1 + Math.floor(Math.random() * 99_999);
+}
+
+export function settingsFromQuery(query: URLSearchParams, pickSeed: () => number = randomSeed): RunSettings {
+  const problems: string[] = [];
+  let seed = pickSeed();
+  const seedText = query.get('seed');
+  if (seedText !== null) {
+    const n = Number(seedText);
+    if (Number.isSafeInteger(n) && n >= 0) seed = n;
+    else problems.push(`"${seedText}" is not a seed (a whole number), so seed ${seed} was picked`);
+  }
+  let script: Action[] = [];
+  const scriptText = query.get('script');
+  if (scriptText !== null && scriptText.trim() !== '') {
+    try {
+      script = parseScript(scriptText);
+    } catch (e) {
+      problems.push(`the script in the link was ignored: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return problems.length > 0 ? { seed, script, problem: problems.join('; ') } : { seed, script };
+}
+
+/** `path?example=queue&seed=N&script=…`. Colons and commas stay readable; everything else is escaped. */
+export function linkToRun(path: string, seed: number, script: readonly Action[]): string {
+  let href = `${path}?example=queue&seed=${seed}`;
+  if (script.length > 0) {
+    href += `&script=${encodeURIComponent(encodeScript([...script])).replace(/%3A/g, ':').replace(/%2C/g, ',')}`;
+  }
+  return href;
+}

@@ -1,0 +1,218 @@
+// The live work queue on the Session 2 page (examples/queue/browser/QueueExample.vue), in the BUILT site:
+// the same seed and script give the same timeline in the browser as in Node; killing the worker that holds a
+// job (from the buttons) gets the job redelivered; the page stays light until the example starts; axe, the
+// keyboard and a 375 px phone are all fine with it running.
+import axe from 'axe-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page, Response } from 'playwright-core';
+import { encodeScript, faultTour, formatEvent, runToEnd } from '../../examples/queue/sim/world.ts';
+import { newContext, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
+
+const PAGE = '/fundamentals/02-queue-system';
+const JS_BUDGET = 300_000;
+// Written out by hand from the contract's text form, not with the component's own link helper.
+const TOUR_QUERY = `?example=queue&seed=7&script=${encodeScript(faultTour)}`;
+
+let site: Site;
+beforeAll(async () => {
+  site = await startSite();
+});
+afterAll(async () => {
+  await site?.close();
+});
+
+const TIMELINE = '[data-testid="queue-timeline"] li';
+
+/** Open the page from a link; the shell starts the example by itself once the page is idle. */
+async function openRun(page: Page, query: string): Promise<void> {
+  await page.goto(site.server.url + PAGE + query);
+  await page.getByRole('button', { name: 'Run to end' }).waitFor({ timeout: 60_000 });
+}
+
+/** Stop the clock, so that what the test reads next is caused by the test alone. */
+async function pause(page: Page): Promise<void> {
+  const button = page.getByRole('button', { name: 'Pause', exact: true });
+  if (await button.count()) await button.click();
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+}
+
+interface Line {
+  text: string;
+  kind: string | null;
+  job: string | null;
+}
+function timelineLines(page: Page): Promise<Line[]> {
+  return page.$$eval(TIMELINE, (els) =>
+    els.map((el) => ({ text: el.textContent ?? '', kind: el.getAttribute('data-kind'), job: el.getAttribute('data-job') })),
+  );
+}
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    const w = window as unknown as { axe: typeof axe };
+    const result = await w.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `[${v.impact}] ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`).join('; ')}`);
+  });
+}
+
+describe('the live work queue', () => {
+  test('seed 7 with the fault tour: the browser prints exactly the timeline Node prints', async () => {
+    const expected = runToEnd({ seed: 7, script: faultTour }).timeline.map(formatEvent);
+    // The tour must be a run worth comparing: its faults are all in it.
+    expect(expected.length).toBeGreaterThan(30);
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      const problems = watchProblems(page);
+      await openRun(page, TOUR_QUERY);
+      expect((await page.getByTestId('queue-seed').textContent())?.trim()).toBe('7');
+      await page.getByRole('button', { name: 'Run to end' }).click();
+      const shown = (await timelineLines(page)).map((l) => l.text);
+      expect(shown).toEqual(expected);
+      // The link reproduces this run: same seed, same script.
+      const href = (await page.getByRole('link', { name: 'Link to this run' }).getAttribute('href')) ?? '';
+      const link = new URL(href, site.server.url);
+      expect(link.pathname).toBe(PAGE);
+      expect(link.searchParams.get('example')).toBe('queue');
+      expect(link.searchParams.get('seed')).toBe('7');
+      expect(link.searchParams.get('script')).toBe(encodeScript(faultTour));
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('"Kill" on the worker holding a job: its lease expires and another worker gets the job', async () => {
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      const problems = watchProblems(page);
+      await openRun(page, '?example=queue&seed=42');
+      await pause(page);
+      // Step until a worker is busy with a job.
+      const busy = page.locator('[data-testid="queue-worker"][data-state="working"]');
+      for (let i = 0; i < 400 && (await busy.count()) === 0; i++) {
+        await page.getByRole('button', { name: 'Step' }).click();
+      }
+      expect(await busy.count(), 'no worker took a job within 400 steps').toBeGreaterThan(0);
+      const worker = (await busy.first().getAttribute('data-worker'))!;
+      const job = (await busy.first().getAttribute('data-job'))!;
+      expect(job).toMatch(/^job-\d+$/);
+      const before = (await timelineLines(page)).length;
+
+      await page.getByRole('button', { name: `Kill ${worker}` }).click();
+      await expect.poll(() => page.getByRole('button', { name: `Restart ${worker}` }).count()).toBe(1);
+      await page.getByRole('button', { name: 'Run to end' }).click();
+
+      const after = (await timelineLines(page)).slice(before);
+      const expiry = after.findIndex((l) => l.kind === 'lease-expired' && l.job === job);
+      expect(expiry, `no lease-expired line for ${job} after the kill:\n${after.map((l) => l.text).join('\n')}`).toBeGreaterThanOrEqual(0);
+      const again = after.slice(expiry + 1).find((l) => l.job === job && (l.kind === 'leased' || l.kind === 'redelivered'));
+      expect(again, `${job} was not leased again after its lease expired`).toBeDefined();
+      expect(again!.text).toMatch(/worker-\d+/);
+      expect(again!.text).not.toContain(worker);
+      // The job ends done (it was not poison), and the broker's table says so.
+      expect(await page.locator(`tr[data-job="${job}"]`).getAttribute('data-status')).toBe('done');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the page stays within the JS budget until the example starts; Start loads it', async () => {
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      const problems = watchProblems(page);
+      const scripts: { url: string; bytes: Promise<number> }[] = [];
+      page.on('response', (res: Response) => {
+        const isJs = res.request().resourceType() === 'script' || /javascript/.test(res.headers()['content-type'] ?? '');
+        if (isJs) scripts.push({ url: res.url(), bytes: res.body().then((b) => b.length, () => 0) });
+      });
+      await page.goto(site.server.url + PAGE);
+      await page.waitForLoadState('networkidle');
+      const before = scripts.length;
+      const js = (await Promise.all(scripts.map((s) => s.bytes))).reduce((a, b) => a + b, 0);
+      expect(js, `${PAGE} runs ${js} bytes of JavaScript before the example starts`).toBeLessThanOrEqual(JS_BUDGET);
+      expect(await page.getByTestId('queue-timeline').count()).toBe(0);
+
+      await page.locator('[data-live-example="queue"] button.live-example-start').click();
+      await page.getByTestId('queue-timeline').waitFor({ timeout: 60_000 });
+      const loaded = scripts.slice(before).map((s) => s.url);
+      expect(loaded.some((u) => /QueueExample/.test(u)), `chunks loaded on Start: ${loaded.join(', ')}`).toBe(true);
+      // Without a seed in the link, one is picked and shown.
+      expect((await page.getByTestId('queue-seed').textContent())?.trim()).toMatch(/^\d+$/);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test.each<Appearance>(['light', 'dark'])('axe finds no serious or critical issue with the example started (%s)', async (appearance) => {
+    const context = await newContext(site.browser, { appearance });
+    try {
+      const page = await context.newPage();
+      await openRun(page, TOUR_QUERY);
+      await pause(page);
+      for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'Step' }).click();
+      expect(await seriousViolations(page)).toEqual([]);
+      // At the end: a dead poison job, a restarted broker, done rows.
+      await page.getByRole('button', { name: 'Run to end' }).click();
+      expect(await seriousViolations(page)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('Tab reaches the controls; Enter and Space on Step each advance the timeline', async () => {
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      await openRun(page, '?example=queue&seed=7');
+      // Tab from the example's title to Pause and press it, then on to Step: the keyboard alone.
+      await page.locator('[data-live-example="queue"] .live-example-title').focus();
+      const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
+      for (let i = 0; i < 10 && (await focused()) !== 'Pause'; i++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe('Pause');
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+      for (let i = 0; i < 5 && (await focused()) !== 'Step'; i++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe('Step');
+      const count0 = await page.locator(TIMELINE).count();
+      await page.keyboard.press('Enter');
+      const count1 = await page.locator(TIMELINE).count();
+      expect(count1).toBeGreaterThan(count0);
+      await page.keyboard.press('Space');
+      expect(await page.locator(TIMELINE).count()).toBeGreaterThan(count1);
+      expect(await page.getByTestId('queue-status').getAttribute('aria-live')).toBe('polite');
+      expect((await page.getByTestId('queue-status').textContent())?.trim()).not.toBe('');
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('fits a 375 px phone without sideways scrolling, and stands still under reduced motion', async () => {
+    const context = await newContext(site.browser, { viewport: { width: 375, height: 800 } });
+    try {
+      const page = await context.newPage();
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      await openRun(page, TOUR_QUERY);
+      await page.getByRole('button', { name: 'Run to end' }).click();
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        viewport: window.innerWidth,
+      }));
+      expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+      const transitions = await page
+        .locator('[data-testid="queue-drawing"] rect')
+        .evaluateAll((els) => els.map((el) => getComputedStyle(el).transitionDuration));
+      expect(transitions.length).toBeGreaterThan(0);
+      expect(transitions.every((d) => d.split(',').every((x) => parseFloat(x) === 0))).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+});
