@@ -1,0 +1,188 @@
+// The live deposits example on the Session 1 page (examples/messaging/browser/DepositsExample.vue), in the
+// BUILT site: a link with a fixed seed reproduces the run that the real scenario gives in Node, attempt by
+// attempt; it is accessible in light and dark mode, works from the keyboard and fits a 375 px phone.
+import axe from 'axe-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { handleDepositIdempotent, handleDepositNaive } from '../../examples/messaging/core/account.ts';
+import { runDepositScenario, type ScenarioOptions } from '../../examples/messaging/sim/deposit-scenario.ts';
+import { buildDepositTimeline, describeStep } from '../../examples/messaging/sim/deposit-timeline.ts';
+import { newContext, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
+
+const PAGE = '/fundamentals/01-what-is-ds';
+// A run with both kinds of loss, written out by hand (not with the component's own link helper).
+const RUN: ScenarioOptions = { seed: 20261, deposits: 12, dropRequestRate: 0.2, dropReplyRate: 0.35 };
+const RUN_QUERY = '?example=deposits&seed=20261&deposits=12&dropRequest=0.2&dropReply=0.35';
+const NO_LOSS_QUERY = '?example=deposits&seed=777&deposits=8&dropRequest=0&dropReply=0';
+
+let site: Site;
+beforeAll(async () => {
+  site = await startSite();
+});
+afterAll(async () => {
+  await site?.close();
+});
+
+/** Open the page from a link; the shell starts the example by itself (after the page is idle). */
+async function openRun(page: Page, query: string): Promise<void> {
+  await page.goto(site.server.url + PAGE + query);
+  await page.locator('.deposits').waitFor({ timeout: 60_000 });
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).first().textContent()) ?? '').trim();
+}
+
+async function shownSide(page: Page, side: 'naive' | 'idempotent') {
+  const box = `.deposits-server[data-side="${side}"]`;
+  return {
+    balance: Number(await text(page, `${box} .deposits-balance`)),
+    shouldBe: Number(await text(page, `${box} .deposits-should`)),
+    difference: await text(page, `${box} .deposits-diff`),
+  };
+}
+
+const logLines = (page: Page) => page.locator('.deposits-log li').allTextContents();
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    const w = window as unknown as { axe: typeof axe };
+    const result = await w.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `[${v.impact}] ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+  });
+}
+
+describe('the live deposits example', () => {
+  test('nothing of it is on the page until it is started; Start (from the keyboard) loads it', async () => {
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      const problems = watchProblems(page);
+      await page.goto(site.server.url + PAGE);
+      await page.waitForLoadState('networkidle');
+      expect(await page.locator('.deposits').count()).toBe(0);
+      const start = page.locator('[data-live-example="deposits"] button.live-example-start');
+      await start.focus();
+      await page.keyboard.press('Enter');
+      await page.locator('.deposits').waitFor({ timeout: 60_000 });
+      // Without a seed in the link, a random one is picked and shown.
+      expect(await text(page, '.deposits-seed')).toMatch(/^\d+$/);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a link with a seed replays the run the real scenario gives in Node: balances and step log', async () => {
+    const naive = runDepositScenario(handleDepositNaive, RUN);
+    const idem = runDepositScenario(handleDepositIdempotent, RUN);
+    // The run must be one where the handlers differ, or the comparison proves little.
+    expect(naive.state.balance).toBeGreaterThan(idem.state.balance);
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      const problems = watchProblems(page);
+      await openRun(page, RUN_QUERY);
+      expect(await text(page, '.deposits-seed')).toBe('20261');
+      expect(await page.locator('a.deposits-link').getAttribute('href')).toBe(RUN_QUERY);
+      expect(await text(page, '.deposits-progress')).toBe(`Attempt 0 of ${naive.fates.length}`);
+
+      await page.getByRole('button', { name: 'Run to end' }).click();
+      expect(await shownSide(page, 'naive')).toEqual({
+        balance: naive.state.balance,
+        shouldBe: naive.distinctSum,
+        difference: `+${naive.state.balance - naive.distinctSum} (too high)`,
+      });
+      expect(await shownSide(page, 'idempotent')).toEqual({ balance: idem.state.balance, shouldBe: idem.distinctSum, difference: '0 (correct)' });
+      const lines = await logLines(page);
+      expect(lines).toHaveLength(naive.fates.length);
+      expect(lines).toEqual(buildDepositTimeline(RUN).steps.map(describeStep));
+      expect(await text(page, '.deposits-status')).toContain(`naive balance ${naive.state.balance}`);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('with no loss at all both balances agree', async () => {
+    const expected = runDepositScenario(handleDepositIdempotent, { seed: 777, deposits: 8, dropRequestRate: 0, dropReplyRate: 0 });
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      await openRun(page, NO_LOSS_QUERY);
+      await page.getByRole('button', { name: 'Run to end' }).click();
+      const naive = await shownSide(page, 'naive');
+      const idem = await shownSide(page, 'idempotent');
+      expect(naive).toEqual(idem);
+      expect(naive).toEqual({ balance: expected.state.balance, shouldBe: expected.state.balance, difference: '0 (correct)' });
+      expect(await logLines(page)).toHaveLength(8);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('Step works from the keyboard, one attempt at a time, and the status line says what happened', async () => {
+    const steps = buildDepositTimeline(RUN).steps;
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      await openRun(page, RUN_QUERY);
+      await page.getByRole('button', { name: 'Play' }).focus();
+      await page.keyboard.press('Tab'); // Play -> Step, in tab order
+      expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Step');
+      await page.keyboard.press('Enter');
+      expect(await logLines(page)).toEqual([describeStep(steps[0]!)]);
+      await page.keyboard.press('Space');
+      expect(await logLines(page)).toEqual(steps.slice(0, 2).map(describeStep));
+      expect(await text(page, '.deposits-progress')).toBe(`Attempt 2 of ${steps.length}`);
+      expect(await page.locator('.deposits-status').getAttribute('aria-live')).toBe('polite');
+      expect(await text(page, '.deposits-status')).not.toBe('');
+
+      // The loss sliders work from the keyboard too, and a changed setting is a new run in the link.
+      await page.getByLabel('Requests lost').focus();
+      await page.keyboard.press('Home');
+      expect(await page.locator('a.deposits-link').getAttribute('href')).toContain('dropRequest=0&');
+      expect(await text(page, '.deposits-progress')).toMatch(/^Attempt 0 of /);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test.each<Appearance>(['light', 'dark'])('axe finds no serious or critical issue with the example started (%s)', async (appearance) => {
+    const context = await newContext(site.browser, { appearance });
+    try {
+      const page = await context.newPage();
+      await openRun(page, RUN_QUERY);
+      // Mid-run (a lost message highlighted) and at the end (a wrong balance highlighted).
+      for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Step' }).click();
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Run to end' }).click();
+      expect(await seriousViolations(page)).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('fits a 375 px phone without sideways scrolling, and stands still under reduced motion', async () => {
+    const context = await newContext(site.browser, { viewport: { width: 375, height: 800 } });
+    try {
+      const page = await context.newPage();
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      await openRun(page, RUN_QUERY);
+      await page.getByRole('button', { name: 'Run to end' }).click();
+      const widths = await page.evaluate(() => {
+        const example = document.querySelector('.deposits')!;
+        return { page: document.documentElement.scrollWidth, viewport: window.innerWidth, example: example.scrollWidth, exampleBox: example.clientWidth };
+      });
+      expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+      expect(widths.example).toBeLessThanOrEqual(widths.exampleBox);
+      const transition = await page.locator('.deposits-box').first().evaluate((el) => getComputedStyle(el).transitionDuration);
+      expect(transition.split(',').every((d) => parseFloat(d) === 0)).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+});
