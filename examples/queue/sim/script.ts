@@ -57,14 +57,14 @@ export function parseScript(text: string): Action[] {
   if (text.trim() === '') return [];
   return text.split(',').map((raw, i) => {
     const item = raw.trim();
-    const bad = (why: string): Error =>
-      new Error(`script item ${i + 1} "${item}" ${why} (expected e.g. "1500:kill-worker:2", "7000:crash-broker", "300:poison" or "3000:set-timeout:2000")`);
+    const bad = (why: string): Error => new Error(`script item ${i + 1} "${item}" ${why}`);
+    const example = '(e.g. "1500:kill-worker:2", "7000:crash-broker", "300:poison", "3000:set-timeout:2000")';
     const [atText, name, arg, ...extra] = item.split(':');
-    if (atText === undefined || !/^\d+$/.test(atText)) throw bad('must start with a time in whole milliseconds');
+    if (atText === undefined || !/^\d+$/.test(atText)) throw bad(`must start with a time in whole milliseconds ${example}`);
     const at = Number(atText);
     if (!Number.isSafeInteger(at)) throw bad('has a time that is too large');
     const needsNumber = name === 'kill-worker' || name === 'restart-worker' || name === 'set-timeout';
-    if (extra.length > 0 || (!needsNumber && arg !== undefined)) throw bad('has too many parts');
+    if (extra.length > 0 || (!needsNumber && arg !== undefined)) throw bad(`has too many parts ${example}`);
     const number = (what: string): number => {
       if (arg === undefined || !/^\d+$/.test(arg) || Number(arg) < 1 || !Number.isSafeInteger(Number(arg))) {
         throw bad(`needs ${what}, a whole number of at least 1`);

@@ -36,6 +36,12 @@ export { encodeScript, faultTour, parseScript, type Action } from './script.ts';
 // #region api-types
 export type NodeName = 'producer' | 'broker' | `worker-${number}`;
 
+/**
+ * An action without its time, for act(): one member per kind of action. (`Omit<Action, 'at'>` alone keeps only
+ * the fields every action shares, so `{ do: 'kill-worker', worker: 2 }` would not type-check; act takes both.)
+ */
+export type LiveAction = Action extends infer A ? (A extends Action ? Omit<A, 'at'> : never) : never;
+
 export interface SimOptions {
   seed: number;
   jobs?: number; // how many jobs the producer enqueues (default 12)
@@ -270,7 +276,7 @@ export function step(world: World): TimelineEvent[] {
  * appended to the world's script (after every action at or before now) so that a replay with scriptOf(world)
  * meets it at the same point and reproduces the same timeline. Returns the events produced.
  */
-export function act(world: World, action: Omit<Action, 'at'>): TimelineEvent[] {
+export function act(world: World, action: LiveAction | Omit<Action, 'at'>): TimelineEvent[] {
   const start = world.events.length;
   runUntil(world, world.now);
   const timed = { ...action, at: world.now } as Action;
