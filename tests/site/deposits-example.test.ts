@@ -146,6 +146,17 @@ describe('the live deposits example', () => {
       await page.keyboard.press('Home');
       expect(await page.locator('a.deposits-link').getAttribute('href')).toContain('dropRequest=0&');
       expect(await text(page, '.deposits-progress')).toMatch(/^Attempt 0 of /);
+
+      // Following the link loads that run afresh: same seed, the new rate.
+      const href = await page.locator('a.deposits-link').getAttribute('href');
+      await page.locator('a.deposits-link').focus();
+      await Promise.all([page.waitForURL((url) => url.search === href), page.keyboard.press('Enter')]);
+      await page.locator('.deposits').waitFor({ timeout: 60_000 });
+      expect(await text(page, '.deposits-seed')).toBe('20261');
+      expect(await page.getByLabel('Requests lost').inputValue()).toBe('0');
+      expect(await text(page, '.deposits-progress')).toBe(
+        `Attempt 0 of ${buildDepositTimeline({ ...RUN, dropRequestRate: 0 }).steps.length}`,
+      );
     } finally {
       await context.close();
     }
@@ -175,10 +186,25 @@ describe('the live deposits example', () => {
       await page.getByRole('button', { name: 'Run to end' }).click();
       const widths = await page.evaluate(() => {
         const example = document.querySelector('.deposits')!;
-        return { page: document.documentElement.scrollWidth, viewport: window.innerWidth, example: example.scrollWidth, exampleBox: example.clientWidth };
+        const log = document.querySelector('.deposits-logbox')!;
+        return {
+          page: document.documentElement.scrollWidth,
+          viewport: window.innerWidth,
+          example: example.scrollWidth,
+          exampleBox: example.clientWidth,
+          log: log.scrollWidth,
+          logBox: log.clientWidth,
+        };
       });
       expect(widths.page).toBeLessThanOrEqual(widths.viewport);
       expect(widths.example).toBeLessThanOrEqual(widths.exampleBox);
+      expect(widths.log).toBeLessThanOrEqual(widths.logBox); // the log wraps; no sideways scrolling inside it either
+      // Things jump instead of gliding: the step log is already scrolled to its newest line (no smooth scroll)...
+      const log = await page.locator('.deposits-logbox').evaluate((el) => ({ top: el.scrollTop, client: el.clientHeight, height: el.scrollHeight }));
+      expect(log.height).toBeGreaterThan(log.client);
+      expect(log.top + log.client).toBeGreaterThanOrEqual(log.height - 1);
+      // ...and the highlighted boxes change colour without a transition (VitePress's theme also zeroes every
+      // transition under reduced motion, so this part guards the outcome, not our own rule alone).
       const transition = await page.locator('.deposits-box').first().evaluate((el) => getComputedStyle(el).transitionDuration);
       expect(transition.split(',').every((d) => parseFloat(d) === 0)).toBe(true);
     } finally {
