@@ -1,4 +1,5 @@
-// Page-wide helpers for components/Mermaid.vue. They live in a module (not in the component) so that every
+// Page-wide helpers for components/Mermaid.vue, the fallback that draws a diagram in the browser when it has
+// no picture drawn at build time (see ../mermaid-fence.ts). They live in a module (not in the component) so that every
 // diagram on a page shares ONE queue and ONE id counter.
 
 type MermaidApi = (typeof import('mermaid'))['default'];
@@ -29,38 +30,5 @@ export function nextId(): string {
   return `${prefix}-${counter}`;
 }
 
-const KINDS: Record<string, string> = {
-  flowchart: 'Flowchart',
-  graph: 'Flowchart',
-  sequenceDiagram: 'Sequence diagram',
-  stateDiagram: 'State diagram',
-  'stateDiagram-v2': 'State diagram',
-  classDiagram: 'Class diagram',
-  erDiagram: 'Entity-relationship diagram',
-  gantt: 'Gantt chart',
-  timeline: 'Timeline',
-  pie: 'Pie chart',
-  mindmap: 'Mind map',
-  journey: 'User journey',
-  gitGraph: 'Git graph',
-};
-
-/**
- * An accessible name for a diagram: its kind ("Sequence diagram") and, when it has one, its title
- * (front-matter `title:`, else `accTitle:`, else a `%%` comment line). Authors: give diagrams a title.
- */
-export function diagramLabel(source: string): string {
-  let lines = source.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  let title: string | undefined;
-  if (lines[0] === '---') {
-    const end = lines.indexOf('---', 1);
-    const front = end > 0 ? lines.slice(1, end) : [];
-    title = front.map((l) => /^title:\s*(.+)$/.exec(l)?.[1]).find((t) => t !== undefined);
-    lines = end > 0 ? lines.slice(end + 1) : lines;
-  }
-  const find = (re: RegExp): string | undefined => lines.map((l) => re.exec(l)?.[1]).find((t) => t !== undefined);
-  title ??= find(/^accTitle\s*:\s*(.+)$/) ?? find(/^%%(?!\{)\s*(.+)$/);
-  const first = lines.find((l) => !l.startsWith('%%')) ?? '';
-  const kind = KINDS[first.split(/\s+/)[0] ?? ''] ?? 'Diagram';
-  return title ? `${kind}: ${title.replace(/^["']|["']$/g, '').trim()}` : kind;
-}
+// The accessible name is shared with the build-time pictures (../mermaid-fence.ts).
+export { diagramDescription, diagramLabel } from '../diagrams/describe.ts';
