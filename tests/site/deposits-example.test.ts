@@ -61,13 +61,17 @@ describe('the live deposits example', () => {
     try {
       const page = await context.newPage();
       const problems = watchProblems(page);
+      const requested: string[] = [];
+      page.on('request', (r) => requested.push(r.url()));
       await page.goto(site.server.url + PAGE);
       await page.waitForLoadState('networkidle');
       expect(await page.locator('.deposits').count()).toBe(0);
+      expect(requested.filter((u) => /DepositsExample/.test(u))).toEqual([]);
       const start = page.locator('[data-live-example="deposits"] button.live-example-start');
       await start.focus();
       await page.keyboard.press('Enter');
       await page.locator('.deposits').waitFor({ timeout: 60_000 });
+      expect(requested.filter((u) => /DepositsExample/.test(u))).toHaveLength(1);
       // Without a seed in the link, a random one is picked and shown.
       expect(await text(page, '.deposits-seed')).toMatch(/^\d+$/);
       expect(problems).toEqual([]);
