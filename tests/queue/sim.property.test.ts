@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { apply, createQueue, stats } from '../../examples/queue/core/queue.ts';
-import { createWorld, encodeScript, runUntil, view, type Action } from '../../examples/queue/sim/world.ts';
+import { createWorld, encodeScript, formatEvent, runToEnd, runUntil, view, type Action } from '../../examples/queue/sim/world.ts';
 
 const WORKERS = 3;
 const at = fc.integer({ min: 0, max: 15_000 });
@@ -53,6 +53,11 @@ describe('queue simulation properties', () => {
         for (const cmd of world.broker.log) apply(replayed, cmd);
         expect(stats(replayed), where).toEqual(s);
         expect(replayed.jobs, where).toEqual(world.broker.state!.jobs);
+
+        // runToEnd stops once the world says it is finished; the browser keeps running. Nothing may happen
+        // after "finished" (a late ack still on its way, say), or the CLI and the page would differ.
+        const headless = runToEnd({ seed, jobs, script: actions }, 200_000);
+        expect(headless.timeline.map(formatEvent), where).toEqual(world.events.map(formatEvent));
       }),
       { numRuns: 60 },
     );
