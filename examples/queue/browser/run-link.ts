@@ -6,6 +6,8 @@ import { encodeScript, parseScript, type Action } from '../sim/world.ts';
 export interface RunSettings {
   seed: number;
   script: Action[];
+  /** How many jobs the producer enqueues; absent = the simulator's default. */
+  jobs?: number;
   /** Set when the query asked for something we could not use; the run then starts without it. */
   problem?: string;
 }
@@ -33,14 +35,33 @@ export function settingsFromQuery(query: URLSearchParams, pickSeed: () => number
       problems.push(`the script in the link was ignored: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  return problems.length > 0 ? { seed, script, problem: problems.join('; ') } : { seed, script };
+  let jobs: number | undefined;
+  const jobsText = query.get('jobs');
+  if (jobsText !== null) {
+    const n = Number(jobsText);
+    if (Number.isSafeInteger(n) && n >= 1 && n <= MAX_JOBS) jobs = n;
+    else problems.push(`"${jobsText}" jobs was ignored (a whole number from 1 to ${MAX_JOBS})`);
+  }
+  return {
+    seed,
+    script,
+    ...(jobs !== undefined ? { jobs } : {}),
+    ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
+  };
 }
 
-/** `path?example=queue&seed=N&script=…`. Colons and commas stay readable; everything else is escaped. */
-export function linkToRun(path: string, seed: number, script: readonly Action[]): string {
-  let href = `${path}?example=queue&seed=${seed}`;
-  if (script.length > 0) {
-    href += `&script=${encodeURIComponent(encodeScript([...script])).replace(/%3A/g, ':').replace(/%2C/g, ',')}`;
+/** More jobs than this would make the picture and the timeline unreadable (and the page slow). */
+const MAX_JOBS = 200;
+
+/**
+ * `path?example=queue&seed=N&script=…&jobs=N`, the same form `npm run sim:queue` prints. Colons and commas
+ * stay readable; everything else is escaped.
+ */
+export function linkToRun(path: string, run: { seed: number; script: readonly Action[]; jobs?: number }): string {
+  let href = `${path}?example=queue&seed=${run.seed}`;
+  if (run.script.length > 0) {
+    href += `&script=${encodeURIComponent(encodeScript([...run.script])).replace(/%3A/g, ':').replace(/%2C/g, ',')}`;
   }
+  if (run.jobs !== undefined) href += `&jobs=${run.jobs}`;
   return href;
 }
