@@ -52,8 +52,11 @@ export function staticDiagram(source: string, cached: CachedDiagram, id: string)
   return [
     `<figure v-pre class="mermaid-diagram" data-diagram-hash="${cached.hash}">`,
     `<div class="mermaid-scroll"${scrolls}>${THEMES.map(img).join('')}</div>`,
+    // The description twice: hidden, for the pictures' aria-describedby (Chromium computes no description
+    // from the content of a closed <details>), and visible to everyone in "Diagram as text".
+    description ? `<span id="${id}" hidden>${escapeHtml(description)}</span>` : '',
     '<details class="mermaid-text"><summary>Diagram as text</summary>',
-    description ? `<p id="${id}">${escapeHtml(description)}</p>` : '',
+    description ? `<p>${escapeHtml(description)}</p>` : '',
     `<p class="mermaid-source-label">Mermaid source:</p><pre class="mermaid-source"><code>${escapeHtml(source.replace(/\n$/, ''))}</code></pre>`,
     '</details></figure>\n',
   ].join('');
