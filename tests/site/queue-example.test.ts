@@ -116,6 +116,20 @@ describe('the live work queue', () => {
       expect(again!.text).not.toContain(worker);
       // The job ends done (it was not poison), and the broker's table says so.
       expect(await page.locator(`tr[data-job="${job}"]`).getAttribute('data-status')).toBe('done');
+
+      // The kill is in the link, and following the link replays the same run, line for line.
+      const whole = (await timelineLines(page)).map((l) => l.text);
+      const link = page.getByRole('link', { name: 'Link to this run' });
+      expect(await link.getAttribute('href')).toMatch(new RegExp(`[?&]seed=42&script=\\d+:kill-worker:${worker.slice('worker-'.length)}$`));
+      await page.evaluate(() => Object.assign(window, { oldRun: true }));
+      await link.click();
+      await page.waitForURL((url) => url.search.includes('kill-worker'));
+      await page.waitForLoadState('load');
+      // A new page, not the old run left on screen by the client-side router.
+      expect(await page.evaluate(() => 'oldRun' in window)).toBe(false);
+      await page.getByRole('button', { name: 'Run to end' }).waitFor({ timeout: 60_000 });
+      await page.getByRole('button', { name: 'Run to end' }).click();
+      expect((await timelineLines(page)).map((l) => l.text)).toEqual(whole);
       expect(problems).toEqual([]);
     } finally {
       await context.close();
@@ -222,6 +236,7 @@ describe('the live work queue', () => {
     try {
       const page = await context.newPage();
       await openRun(page, '?example=queue&seed=7');
+      expect(await page.locator('[data-motion="glide"]').count()).toBe(1);
       await page.getByLabel('Speed').selectOption('0.1');
       // Sample where each message in flight is drawn, twice a little apart, until a few were seen both times.
       const positions = (): Promise<[string, string][]> =>
@@ -250,6 +265,9 @@ describe('the live work queue', () => {
       expect(normal.moved, 'messages should move while the run plays').toBeGreaterThan(0);
 
       await page.emulateMedia({ reducedMotion: 'reduce' });
+      // The example follows the setting as it changes; wait until it has, and one more frame is drawn.
+      await page.locator('[data-motion="still"]').waitFor();
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
       const still = await watch();
       expect(still.seen).toBeGreaterThan(0);
       expect(still.moved, 'under reduced motion a message is drawn in one place until it arrives').toBe(0);
