@@ -211,6 +211,30 @@ describe('the live work queue', () => {
     }
   });
 
+  test('pauses while the tab is hidden and plays on when it is shown again', async () => {
+    const context = await newContext(site.browser);
+    try {
+      const page = await context.newPage();
+      await openRun(page, '?example=queue&seed=7');
+      await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+      const setHidden = (hidden: boolean) =>
+        page.evaluate((h) => {
+          Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+          document.dispatchEvent(new Event('visibilitychange'));
+        }, hidden);
+      await setHidden(true);
+      await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+      const now = await page.getByTestId('queue-now').textContent();
+      await page.evaluate(() => new Promise((done) => setTimeout(done, 300)));
+      expect(await page.getByTestId('queue-now').textContent()).toBe(now);
+      await setHidden(false);
+      await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+      await expect.poll(() => page.getByTestId('queue-now').textContent()).not.toBe(now);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('fits a 375 px phone without sideways scrolling', async () => {
     const context = await newContext(site.browser, { viewport: { width: 375, height: 800 } });
     try {
