@@ -1,7 +1,11 @@
 // The course theme: VitePress's default theme plus global components that pages use directly:
 // <Mermaid> (emitted by the ```mermaid fence override in ../mermaid-fence.ts), <Quiz>, and <LiveExample>
 // (the frame of an embedded runnable example; the example itself loads only when started).
-import DefaultTheme from 'vitepress/theme';
+// Perf: the default theme without the Inter web font. Text uses the system UI font (Roboto on Android, San
+// Francisco on Apple, Segoe UI on Windows). Inter cost 68-143 KB per first visit, a high-priority preload that
+// competed with the CSS and JS on a slow phone link, and a layout shift when it replaced the fallback font
+// (Lighthouse: CLS up to 0.17 on /reference/queue-http-api). See "Page speed" in the README.
+import DefaultTheme from 'vitepress/theme-without-fonts';
 import type { Theme } from 'vitepress';
 import Mermaid from './components/Mermaid.vue';
 import Quiz from './components/Quiz.vue';

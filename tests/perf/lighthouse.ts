@@ -20,7 +20,7 @@
 // report to tests/perf/results/lhr/ (not committed; open it in https://googlechrome.github.io/lighthouse/viewer/).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { register } from 'node:module';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -238,13 +238,24 @@ async function main(): Promise<number> {
       const figs: RunFigures[] = [];
       for (let i = 1; i <= runs; i++) {
         const t0 = Date.now();
-        const lhr = await auditOnce(server.url + page, chromePath);
+        const load = loadavg()[0] ?? 0;
+        let lhr: LhResult | undefined;
+        // Headless Chromium now and then reports NO_FCP on a busy machine (it painted nothing it could see):
+        // that is not a measurement, so try that run again (twice at most) and say so.
+        for (let attempt = 1; !lhr; attempt++) {
+          try {
+            lhr = await auditOnce(server.url + page, chromePath);
+          } catch (e) {
+            if (attempt >= 3) throw e;
+            console.log(`  ${page} run ${i}/${runs}: ${(e as Error).message.split('\n')[0]}; trying again`);
+          }
+        }
         const f = figures(lhr);
         lhrs.push(lhr);
         figs.push(f);
         console.log(
           `  ${page} run ${i}/${runs}: score ${f.score}, FCP ${s1(f.fcp)}, LCP ${s1(f.lcp)}, TBT ${Math.round(f.tbt)} ms, ` +
-            `CLS ${f.cls.toFixed(3)}, JS ${kb(f.jsBytes)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+            `CLS ${f.cls.toFixed(3)}, JS ${kb(f.jsBytes)} (${((Date.now() - t0) / 1000).toFixed(0)} s, load average ${load.toFixed(1)})`,
         );
       }
       const m = medianRun(figs);
