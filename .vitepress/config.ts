@@ -19,6 +19,19 @@ export default defineConfig({
   vite: {
     // mermaid (and the diagram types it loads) are big chunks, but they load only on pages with diagrams.
     build: { chunkSizeWarningLimit: 1000 },
+    css: {
+      postcss: {
+        plugins: [
+          // Perf: VitePress's theme CSS has `:lang(es)`, `:lang(zh)`, ... rules (the "Copied" label and a
+          // Chinese font in other languages). With any :lang() rule in the page, Chromium must re-check every
+          // element when <html lang> is set, and VitePress sets it (to the same "en-US") once the app mounts:
+          // on Session 2 that is ~6,000 style invalidations and a restyle of each element inside hydration
+          // (Lighthouse: TBT ~400 ms -> see README "Page speed"). The course is English only, so the rules
+          // never match; drop them. If the site is ever translated, remove this plugin.
+          { postcssPlugin: 'drop-lang-rules', Rule: (rule) => { if (rule.selector.includes(':lang(')) rule.remove(); } },
+        ],
+      },
+    },
   },
   // Dead internal links must fail the build: a learner should never click into a 404.
   ignoreDeadLinks: false,
