@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { clampRate, linkToRun, settingsFromQuery } from '../../examples/messaging/browser/deposits-settings.ts';
+import { describe, expect, it, test } from 'vitest';
+import { clampRate, linkToRun, queryProblems, settingsFromQuery } from '../../examples/messaging/browser/deposits-settings.ts';
 
 const q = (s: string) => new URLSearchParams(s);
 const never = () => {
@@ -37,5 +37,24 @@ describe('the live deposits example: settings from the link, and the link from t
     expect(clampRate(0.33)).toBe(0.35);
     expect(clampRate(0.1 + 0.2)).toBe(0.3);
     expect(clampRate(-0.2)).toBe(0);
+  });
+});
+
+describe('queryProblems', () => {
+  const seed = (): number => 99;
+  const read = (text: string) => {
+    const query = new URLSearchParams(text);
+    return queryProblems(query, settingsFromQuery(query, seed));
+  };
+  test('says nothing when the link was used as it was, or had no settings', () => {
+    expect(read('example=deposits&seed=5&deposits=10&dropRequest=0.2&dropReply=0.35')).toBeUndefined();
+    expect(read('example=deposits')).toBeUndefined();
+  });
+  test('names every value that was changed, what it became and the rule', () => {
+    const text = read('seed=x&deposits=-3&dropRequest=5&dropReply=0.3');
+    expect(text).toMatch(/seed=x became 99 \(a seed is a whole number/);
+    expect(text).toMatch(/deposits=-3 became 1 \(a whole number from 1 to 30\)/);
+    expect(text).toMatch(/dropRequest=5 became 0.9 \(a chance from 0 to 0.9/);
+    expect(text).not.toMatch(/dropReply/);
   });
 });

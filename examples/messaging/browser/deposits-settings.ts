@@ -47,6 +47,24 @@ export function settingsFromQuery(query: URLSearchParams, randomSeed: () => numb
   };
 }
 
+/**
+ * What the link asked for that the example could not use as it was, in one sentence (or undefined): a person
+ * who edited a link by hand should learn why the run differs from what they typed.
+ */
+export function queryProblems(query: URLSearchParams, used: DepositsSettings): string | undefined {
+  const problems: string[] = [];
+  const check = (key: string, value: number, rule: string): void => {
+    const raw = query.get(key);
+    if (raw === null || raw.trim() === '') return;
+    if (Number(raw) !== value) problems.push(`${key}=${raw} became ${value} (${rule})`);
+  };
+  check('seed', used.seed, `a seed is a whole number from 0 to ${MAX_SEED}`);
+  check('deposits', used.deposits, `a whole number from 1 to ${MAX_DEPOSITS}`);
+  check('dropRequest', used.dropRequestRate, `a chance from 0 to ${MAX_RATE}, in steps of ${RATE_STEP}`);
+  check('dropReply', used.dropReplyRate, `a chance from 0 to ${MAX_RATE}, in steps of ${RATE_STEP}`);
+  return problems.length > 0 ? `The link's ${problems.join('; ')}.` : undefined;
+}
+
 /** The query part of a link that reproduces this run on the same page. */
 export function linkToRun(s: DepositsSettings): string {
   const q = new URLSearchParams({

@@ -32,6 +32,15 @@ describe('settingsFromQuery', () => {
   });
 });
 
+describe('settingsFromQuery, a script the world refuses', () => {
+  test('a well-formed script naming a worker that does not exist is dropped with the simulator\'s reason', () => {
+    const s = settingsFromQuery(q('seed=5&script=2000:kill-worker:9'), fixedSeed);
+    expect(s.seed).toBe(5);
+    expect(s.script).toEqual([]);
+    expect(s.problem).toMatch(/script in the link was ignored: .*no worker 9/);
+  });
+});
+
 describe('linkToRun', () => {
   test('is the form the CLI prints, and reads back as the same run', () => {
     const href = linkToRun('/fundamentals/02-queue-system', { seed: 7, script: faultTour });

@@ -1,7 +1,7 @@
 // A run of the live queue is fully described by its seed and its script (the faults, in time order), so both
 // travel in the page's URL: `?example=queue&seed=42&script=2500:kill-worker:2,6000:crash-broker`.
 // This file reads them from the query the page was opened with and writes the link that reproduces a run.
-import { encodeScript, parseScript, type Action } from '../sim/world.ts';
+import { createWorld, encodeScript, parseScript, type Action } from '../sim/world.ts';
 
 export interface RunSettings {
   seed: number;
@@ -41,6 +41,16 @@ export function settingsFromQuery(query: URLSearchParams, pickSeed: () => number
     const n = Number(jobsText);
     if (Number.isSafeInteger(n) && n >= 1 && n <= MAX_JOBS) jobs = n;
     else problems.push(`"${jobsText}" jobs was ignored (a whole number from 1 to ${MAX_JOBS})`);
+  }
+  // A script can be well formed and still impossible for this world (a worker that does not exist): the
+  // simulator refuses it when the world is made. Then start without it and say why, rather than show nothing.
+  if (script.length > 0) {
+    try {
+      createWorld({ seed, script, ...(jobs !== undefined ? { jobs } : {}) });
+    } catch (e) {
+      script = [];
+      problems.push(`the script in the link was ignored: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
   return {
     seed,
