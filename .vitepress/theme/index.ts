@@ -7,7 +7,7 @@
 // (Lighthouse: CLS up to 0.17 on /reference/queue-http-api). See "Page speed" in the README.
 import DefaultTheme from 'vitepress/theme-without-fonts';
 import type { Theme } from 'vitepress';
-import Mermaid from './components/Mermaid.vue';
+import { defineAsyncComponent } from 'vue';
 import Quiz from './components/Quiz.vue';
 import LiveExample from './components/LiveExample.vue';
 import './custom.css';
@@ -15,7 +15,9 @@ import './custom.css';
 export default {
   extends: DefaultTheme,
   enhanceApp({ app }) {
-    app.component('Mermaid', Mermaid);
+    // Diagrams are images drawn at build time; <Mermaid> draws in the browser only a diagram that has no
+    // picture yet (one being edited in `npm run docs`), so its code loads only on such a page.
+    app.component('Mermaid', defineAsyncComponent(() => import('./components/Mermaid.vue')));
     app.component('Quiz', Quiz);
     app.component('LiveExample', LiveExample);
   },

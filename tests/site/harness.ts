@@ -150,38 +150,6 @@ export async function settle(page: Page): Promise<void> {
   await page.waitForLoadState('networkidle', { timeout: 60_000 });
 }
 
-export interface DiagramInfo {
-  state: string | null;
-  theme: string | null;
-  hasSvg: boolean;
-  role: string | null;
-  label: string | null;
-  error: string | null;
-  svgHash: string;
-}
-
-/** What each Mermaid diagram on the page shows right now. */
-export function diagrams(page: Page): Promise<DiagramInfo[]> {
-  return page.$$eval('.mermaid-diagram', (els) =>
-    els.map((el) => {
-      const svg = el.querySelector('.mermaid-svg svg');
-      const markup = svg?.outerHTML ?? '';
-      // A cheap fingerprint of the SVG (its colours change with the theme).
-      let h = 0;
-      for (let i = 0; i < markup.length; i++) h = (h * 31 + markup.charCodeAt(i)) | 0;
-      return {
-        state: el.getAttribute('data-mermaid-state'),
-        theme: el.getAttribute('data-mermaid-theme'),
-        hasSvg: svg !== null,
-        role: svg?.getAttribute('role') ?? null,
-        label: svg?.getAttribute('aria-label') ?? null,
-        error: el.querySelector('.mermaid-error')?.textContent?.trim() ?? null,
-        svgHash: `${markup.length}:${h}`,
-      };
-    }),
-  );
-}
-
 /** Turn a list of per-page failures into one readable assertion message. */
 export function report(failures: Record<string, string[]>): string {
   return Object.entries(failures)
