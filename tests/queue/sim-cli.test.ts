@@ -20,7 +20,8 @@ describe('npm run sim:queue', () => {
     const lines = out.trimEnd().split('\n');
     const script = encodeScript(faultTour);
     expect(lines[0]).toBe(
-      `queue simulation: seed 5, scenario fault-tour (${script}); replay it on the page: /fundamentals/02-queue-system?example=queue&seed=5&script=${script}`,
+      `queue simulation: seed 5, scenario fault-tour (${script}); replay it on the page (with \`npm run docs\` running): ` +
+        `http://localhost:5173/fundamentals/02-queue-system?example=queue&seed=5&script=${script}`,
     );
     const run = runToEnd({ seed: 5, script: faultTour });
     expect(lines.slice(1, -1)).toEqual(run.timeline.map(formatEvent));
@@ -46,12 +47,20 @@ describe('npm run sim:queue', () => {
     [['--script', '100:explode'], 'unknown action "explode"'],
     [['--script', '100:kill-worker:5'], 'there is no worker 5'],
     [['--frobnicate'], "Unknown option '--frobnicate'"],
+    [['--seed', '-1'], '--seed must be a whole number of at least 0, not "-1"'],
+    [['--jobs', '1000'], '--jobs must be a whole number from 1 to 200, not "1000"'],
   ])('bad arguments %j: one sentence, the usage, exit code 2', (args, message) => {
     const { code, out, err } = cli(...args);
     expect(code).toBe(2);
     expect(out).toBe('');
     expect(err.split('\n')[0]).toMatch(new RegExp(`^error: .*${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*\\.$`));
     expect(err).toContain('usage: npm run sim:queue');
+  });
+
+  it('stops quietly when the reader of its output goes away (npm run sim:queue -- --jobs 200 | head -3: more output than a pipe holds)', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" --import tsx examples/queue/sim/cli.ts --seed 3 --jobs 200 | head -3`], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
+    expect(r.stderr).toBe('');
   });
 
   it('--help prints the usage, with the defaults, and exits 0', () => {

@@ -1,7 +1,7 @@
 // A run of the live queue is fully described by its seed and its script (the faults, in time order), so both
 // travel in the page's URL: `?example=queue&seed=42&script=2500:kill-worker:2,6000:crash-broker`.
 // This file reads them from the query the page was opened with and writes the link that reproduces a run.
-import { createWorld, encodeScript, parseScript, type Action } from '../sim/world.ts';
+import { createWorld, encodeScript, MAX_JOBS, parseScript, type Action } from '../sim/world.ts';
 
 export interface RunSettings {
   seed: number;
@@ -60,8 +60,6 @@ export function settingsFromQuery(query: URLSearchParams, pickSeed: () => number
   };
 }
 
-/** More jobs than this would make the picture and the timeline unreadable (and the page slow). */
-const MAX_JOBS = 200;
 
 /**
  * `path?example=queue&seed=N&script=…&jobs=N`, the same form `npm run sim:queue` prints. Colons and commas

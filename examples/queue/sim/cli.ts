@@ -7,7 +7,7 @@
 // Only this file touches the process (arguments, stdout, exit code); world.ts stays pure so the browser can run it.
 
 import { parseArgs } from 'node:util';
-import { encodeScript, faultTour, formatEvent, parseScript, runToEnd, type Action } from './world.ts';
+import { encodeScript, faultTour, formatEvent, MAX_JOBS, parseScript, runToEnd, type Action } from './world.ts';
 
 const usage = `usage: npm run sim:queue -- [--seed N] [--scenario fault-tour|calm] [--script "..."] [--jobs N] [--until MS]
 
@@ -16,7 +16,7 @@ const usage = `usage: npm run sim:queue -- [--seed N] [--scenario fault-tour|cal
                   calm: no faults at all
   --script TEXT   your own actions instead of a scenario, e.g. "1500:kill-worker:2,4000:crash-broker,9500:restart-broker"
                   (actions: kill-worker:N, restart-worker:N, crash-broker, restart-broker, poison, set-timeout:MS)
-  --jobs N        how many jobs the producer enqueues (default 12)
+  --jobs N        how many jobs the producer enqueues (default 12, at most ${MAX_JOBS}, as on the page)
   --until MS      stop at this simulated time if the run has not finished (default 120000)
   --help          this text
 
@@ -35,9 +35,17 @@ interface Run {
 /** Reads the command line, or throws an Error whose message is one sentence for the user. */
 function readArgs(argv: string[]): Run | 'help' {
   let values;
+  // `--seed -1` would make parseArgs complain that the argument is "ambiguous"; glue such a value to its
+  // option (`--seed=-1`) so the checks below can say what is really wrong with it.
+  const args = argv.map((arg, i) => (i > 0 && /^-\d/.test(arg) && /^--\w+$/.test(argv[i - 1]!) ? `\0${arg}` : arg));
+  const glued: string[] = [];
+  for (const arg of args) {
+    if (arg.startsWith('\0')) glued[glued.length - 1] += `=${arg.slice(1)}`;
+    else glued.push(arg);
+  }
   try {
     ({ values } = parseArgs({
-      args: argv,
+      args: glued,
       options: {
         seed: { type: 'string' },
         scenario: { type: 'string' },
@@ -53,15 +61,16 @@ function readArgs(argv: string[]): Run | 'help' {
     throw new Error((err instanceof Error ? err.message : String(err)).split('\n')[0]);
   }
   if (values.help) return 'help';
-  const whole = (name: string, text: string | undefined, min: number): number | undefined => {
+  const whole = (name: string, text: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined => {
     if (text === undefined) return undefined;
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min) {
-      throw new Error(`--${name} must be a whole number of at least ${min}, not "${text}"`);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min || Number(text) > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+      throw new Error(`--${name} must be a whole number ${range}, not "${text}"`);
     }
     return Number(text);
   };
   const seed = whole('seed', values.seed, 0) ?? 1;
-  const jobs = whole('jobs', values.jobs, 1);
+  const jobs = whole('jobs', values.jobs, 1, MAX_JOBS);
   const untilMs = whole('until', values.until, 0) ?? 120_000;
   if (values.script !== undefined && values.scenario !== undefined) {
     throw new Error('give either --scenario or --script, not both');
@@ -76,6 +85,11 @@ function readArgs(argv: string[]): Run | 'help' {
 }
 
 function main(): void {
+  // `npm run sim:queue | head` closes our stdout early: that is the reader saying "enough", not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   let run: Run | 'help';
   try {
     run = readArgs(process.argv.slice(2));
@@ -95,7 +109,10 @@ function main(): void {
   } catch (err) {
     fail(err); // e.g. a script that names worker 4 of 3
   }
-  console.log(`queue simulation: seed ${run.seed}, ${run.name}${text === '' ? ' (no actions)' : ` (${text})`}; replay it on the page: ${link}`);
+  console.log(
+    `queue simulation: seed ${run.seed}, ${run.name}${text === '' ? ' (no actions)' : ` (${text})`}; replay it on the page ` +
+      `(with \`npm run docs\` running): http://localhost:5173${link}`,
+  );
   for (const event of result.timeline) console.log(formatEvent(event));
   const { view, timeline } = result;
   const s = view.broker.stats;

@@ -69,6 +69,8 @@ export const POLL_WAIT_MS = 500; // a worker that was told "no job" asks again a
 export const PRODUCER_PAUSE_MS = 0; // between one enqueue's reply and the next enqueue
 export const RETRY_BASE_MS = 100; // retries back off 100, 200, 400 ... ms (as producer.ts and worker.ts do)
 export const RETRY_MAX_MS = 2_000;
+/** The most jobs one run may have: more would make the picture and the timeline unreadable, and the run slow. */
+export const MAX_JOBS = 200;
 // #endregion settings
 
 // ---------------------------------------------------------------------------------------------------------

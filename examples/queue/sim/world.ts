@@ -33,6 +33,7 @@ import { workDone, workerPoll, workerReceive, workerResend, workerTimeout } from
 export { encodeScript, faultTour, parseScript, type Action } from './script.ts';
 export type { LiveAction, Message, NodeName, SimOptions, TimelineEvent, World, WorldView } from './types.ts';
 export { formatEvent, view } from './view.ts';
+export { MAX_JOBS } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Creating and running a world.
