@@ -51,6 +51,9 @@ export function staticDiagram(source: string, cached: CachedDiagram, id: string)
     ` width="${cached.width}" height="${cached.height}" style="min-width:${minWidth}px" loading="lazy" decoding="async">`;
   return [
     `<figure v-pre class="mermaid-diagram" data-diagram-hash="${cached.hash}">`,
+    // On a phone a wide diagram is cut at the screen's edge with nothing to say there is more: say so. (CSS
+    // shows the hint only on narrow screens; it is visual guidance, so screen readers skip it.)
+    scrolls ? '<p class="mermaid-scroll-hint" aria-hidden="true">Wide diagram: swipe sideways to see all of it →</p>' : '',
     `<div class="mermaid-scroll"${scrolls}>${THEMES.map(img).join('')}</div>`,
     // The description twice: hidden, for the pictures' aria-describedby (Chromium computes no description
     // from the content of a closed <details>), and visible to everyone in "Diagram as text".

@@ -136,6 +136,8 @@ describe('a diagram with both pictures in the cache', () => {
     draw(narrow, 400, 100); // 260px: fits
     const html = await served(cached.render(page(TRICKY) + '\n' + page(narrow)));
     expect(tags(html, 'div').filter((d) => d.attrs.class === 'mermaid-scroll').map((d) => d.attrs.tabindex)).toEqual(['0', undefined]);
+    // Only the wide one says, on a phone, that there is more of it to the side.
+    expect(html.split('<figure').map((f) => f.includes('class="mermaid-scroll-hint"'))).toEqual([false, true, false]);
     // No description: no aria-describedby pointing nowhere; the source is still there as text.
     expect(tags(html, 'img').map((i) => 'aria-describedby' in i.attrs)).toEqual([true, true, false, false]);
     expect(texts(html, '<pre class="mermaid-source">', 'pre')[1]).toBe('flowchart LR\n  N --> M');
