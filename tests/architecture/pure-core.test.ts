@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { codeOnly } from '../helpers/source.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const examples = join(root, 'examples');
@@ -19,13 +20,6 @@ const coreDirs = readdirSync(examples)
   .map((name) => join(examples, name, 'core'))
   .filter((p) => statSync(p, { throwIfNoEntry: false })?.isDirectory());
 
-/** Source without comments and string contents, so a comment that mentions Math.random does not count. */
-function code(source: string): string {
-  return source
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/\/\/.*$/gm, '')
-    .replace(/'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|`(?:\\.|[^`\\])*`/g, "''");
-}
 
 const forbidden: [RegExp, string][] = [
   [/\bsetTimeout\b|\bsetInterval\b|\bsetImmediate\b|\bqueueMicrotask\b/, 'a timer (time must arrive as `now`)'],
@@ -52,7 +46,7 @@ describe('pure cores', () => {
         }
       });
       it(`${name} uses no timers, clock, randomness or process`, () => {
-        const body = code(readFileSync(file, 'utf8'));
+        const body = codeOnly(readFileSync(file, 'utf8'));
         for (const [pattern, what] of forbidden) {
           const hit = body.match(pattern);
           expect(hit, `${name} uses ${hit?.[0]}: ${what}`).toBeNull();

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   apply,
   backoffDelay,
+  changedState,
   createQueue,
   defaultConfig,
   nextWakeup,
@@ -402,6 +403,48 @@ describe('replay', () => {
     // The log did something worth replaying: a retry, a redelivery and a refused stale ack.
     expect(stats(first.q).total).toBe(2);
     expect(first.results.some((r) => !r.ok)).toBe(true);
+  });
+});
+
+describe('changedState: which commands a log must keep', () => {
+  it('keeps what changed the queue and drops refusals, empty leases, repeated keys and idle ticks', () => {
+    const q = createQueue(config);
+    const verdict = (cmd: Command): boolean => changedState(apply(q, cmd));
+    expect(verdict({ type: 'enqueue', now: 0, payload: 1, idempotencyKey: 'k' })).toBe(true);
+    expect(verdict({ type: 'enqueue', now: 1, payload: 1, idempotencyKey: 'k' })).toBe(false); // same key: same job
+    expect(verdict({ type: 'lease', now: 2, workerId: 'w1' })).toBe(true);
+    expect(verdict({ type: 'lease', now: 3, workerId: 'w2' })).toBe(false); // nothing to hand out
+    expect(verdict({ type: 'tick', now: 4 })).toBe(false); // time passed, nothing ran out
+    expect(verdict({ type: 'heartbeat', now: 5, jobId: 'job-1', token: 'job-1.1' })).toBe(true);
+    expect(verdict({ type: 'ack', now: 6, jobId: 'job-1', token: 'wrong' })).toBe(false); // refused
+    expect(verdict({ type: 'ack', now: 7, jobId: 'job-1', token: 'job-1.1' })).toBe(true);
+    expect(verdict({ type: 'configure', now: 8, config })).toBe(true);
+    enqueue(q, 9);
+    leaseJob(q, 9, 'w1');
+    expect(verdict({ type: 'tick', now: 9 + config.visibilityTimeoutMs })).toBe(true); // a lease ran out
+    expect(verdict({ type: 'tick', now: 7 + config.doneRetentionMs })).toBe(true); // job-1 is forgotten
+    expect(q.jobs['job-1']).toBeUndefined();
+  });
+
+  it('replaying only the commands it keeps rebuilds the same state', () => {
+    const live = createQueue(config);
+    const log: Command[] = [];
+    const run = (cmd: Command): void => {
+      if (changedState(apply(live, cmd))) log.push(cmd);
+    };
+    run({ type: 'enqueue', now: 0, payload: 'a', idempotencyKey: 'a' });
+    run({ type: 'enqueue', now: 1, payload: 'a', idempotencyKey: 'a' });
+    run({ type: 'enqueue', now: 2, payload: 'b' });
+    run({ type: 'lease', now: 3, workerId: 'w1' });
+    run({ type: 'lease', now: 4, workerId: 'w2' });
+    run({ type: 'lease', now: 5, workerId: 'w3' });
+    run({ type: 'fail', now: 6, jobId: 'job-2', token: 'job-2.1', error: 'boom', jitter: 0.5 });
+    run({ type: 'tick', now: 2_000 });
+    run({ type: 'ack', now: 2_001, jobId: 'job-1', token: 'job-1.1' }); // too late: refused
+    expect(log.map((c) => c.type)).toEqual(['enqueue', 'enqueue', 'lease', 'lease', 'fail', 'tick']);
+    const replayed = createQueue(config);
+    for (const cmd of log) apply(replayed, cmd);
+    expect(replayed).toEqual(live);
   });
 });
 

@@ -4,19 +4,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { codeOnly } from '../helpers/source.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 const simDir = join(root, 'examples/queue/sim');
 const allowedDirs = [simDir, join(root, 'examples/queue/core'), join(root, 'examples/shared')];
 const pureFiles = readdirSync(simDir).filter((f) => f.endsWith('.ts') && f !== 'cli.ts' && !f.endsWith('.test.ts'));
 
-/** Source without comments and string contents, so a comment that mentions Math.random does not count. */
-function code(source: string): string {
-  return source
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/\/\/.*$/gm, '')
-    .replace(/'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"|`(?:\\.|[^`\\])*`/g, "''");
-}
 
 const forbidden: [RegExp, string][] = [
   [/\bsetTimeout\b|\bsetInterval\b|\bsetImmediate\b|\bqueueMicrotask\b|\brequestAnimationFrame\b/, 'a timer (time is the agenda)'],
@@ -46,7 +40,7 @@ describe('the queue simulation is pure', () => {
       }
     });
     it(`sim/${name} uses no timers, clock, randomness, process or page`, () => {
-      const body = code(readFileSync(file, 'utf8'));
+      const body = codeOnly(readFileSync(file, 'utf8'));
       for (const [pattern, what] of forbidden) {
         const hit = body.match(pattern);
         expect(hit, `sim/${name} uses ${hit?.[0]}: ${what}`).toBeNull();

@@ -2,10 +2,8 @@
 // Quiz pages are also checked with answers picked, so the right/wrong colours are checked for contrast too.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import axe from 'axe-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Page } from 'playwright-core';
-import { distDir, HAS_QUIZ, listPages, newContext, pagesWhoseHtmlMatches, settle, startSite, type Appearance, type Site } from './harness.ts';
+import { distDir, HAS_QUIZ, listPages, newContext, pagesWhoseHtmlMatches, seriousViolations, settle, startSite, type Appearance, type Site } from './harness.ts';
 
 const pages = existsSync(join(distDir, 'index.html')) ? listPages() : [];
 const pagesWithQuiz = pagesWhoseHtmlMatches(HAS_QUIZ);
@@ -17,33 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await site?.close();
 });
-
-interface Finding {
-  id: string;
-  impact: string;
-  help: string;
-  nodes: string[];
-}
-
-async function seriousViolations(page: Page): Promise<Finding[]> {
-  await page.addScriptTag({ content: axe.source });
-  return page.evaluate(async () => {
-    const w = window as unknown as { axe: typeof axe };
-    const result = await w.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({
-        id: v.id,
-        impact: v.impact ?? '',
-        help: v.help,
-        nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}${n.failureSummary ? ` — ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`),
-      }));
-  });
-}
-
-function describeFindings(where: string, findings: Finding[]): string {
-  return `${where}:\n` + findings.map((f) => `  [${f.impact}] ${f.id}: ${f.help}\n    ${f.nodes.join('\n    ')}`).join('\n');
-}
 
 async function check(path: string, appearance: Appearance, answerQuiz: boolean): Promise<void> {
   const context = await newContext(site.browser, { appearance });
@@ -62,7 +33,8 @@ async function check(path: string, appearance: Appearance, answerQuiz: boolean):
       }
     }
     const findings = await seriousViolations(page);
-    expect(findings, describeFindings(`${path} (${appearance}${answerQuiz ? ', quiz answered' : ''})`, findings)).toEqual([]);
+    const where = `${path} (${appearance}${answerQuiz ? ', quiz answered' : ''})`;
+    expect(findings, `${where}:\n  ${findings.join('\n  ')}`).toEqual([]);
   } finally {
     await context.close();
   }

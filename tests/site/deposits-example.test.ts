@@ -1,13 +1,12 @@
 // The live deposits example on the Session 1 page (examples/messaging/browser/DepositsExample.vue), in the
 // BUILT site: a link with a fixed seed reproduces the run that the real scenario gives in Node, attempt by
 // attempt; it is accessible in light and dark mode, works from the keyboard and fits a 375 px phone.
-import axe from 'axe-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { handleDepositIdempotent, handleDepositNaive } from '../../examples/messaging/core/account.ts';
 import { runDepositScenario, type ScenarioOptions } from '../../examples/messaging/sim/deposit-scenario.ts';
 import { buildDepositTimeline, describeStep } from '../../examples/messaging/sim/deposit-timeline.ts';
-import { newContext, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
+import { newContext, seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
 
 const PAGE = '/fundamentals/01-what-is-ds';
 // A run with both kinds of loss, written out by hand (not with the component's own link helper).
@@ -43,17 +42,6 @@ async function shownSide(page: Page, side: 'naive' | 'idempotent') {
 }
 
 const logLines = (page: Page) => page.locator('.deposits-log li').allTextContents();
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axe.source });
-  return page.evaluate(async () => {
-    const w = window as unknown as { axe: typeof axe };
-    const result = await w.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `[${v.impact}] ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
-  });
-}
 
 describe('the live deposits example', () => {
   test('nothing of it is on the page until it is started; Start (from the keyboard) loads it', async () => {

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { serveStatic, type StaticServer } from './serve.ts';
 
@@ -148,6 +149,24 @@ export async function settle(page: Page): Promise<void> {
     { timeout: 90_000, polling: 200 },
   );
   await page.waitForLoadState('networkidle', { timeout: 60_000 });
+}
+
+/**
+ * axe-core's serious and critical violations on the page as it is now, one readable entry each (rule, help,
+ * the first few elements and why they fail). [] means none.
+ */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async () => {
+    const w = window as unknown as { axe: typeof axe };
+    const result = await w.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => {
+        const nodes = v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}${n.failureSummary ? ` — ${n.failureSummary.replace(/\s+/g, ' ')}` : ''}`);
+        return `[${v.impact}] ${v.id}: ${v.help}\n    ${nodes.join('\n    ')}`;
+      });
+  });
 }
 
 /** Turn a list of per-page failures into one readable assertion message. */

@@ -2,11 +2,10 @@
 // the same seed and script give the same timeline in the browser as in Node; killing the worker that holds a
 // job (from the buttons) gets the job redelivered; the page stays light until the example starts; axe, the
 // keyboard and a 375 px phone are all fine with it running.
-import axe from 'axe-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page, Response } from 'playwright-core';
 import { encodeScript, faultTour, formatEvent, runToEnd } from '../../examples/queue/sim/world.ts';
-import { newContext, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
+import { newContext, seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
 
 const PAGE = '/fundamentals/02-queue-system';
 const JS_BUDGET = 300_000;
@@ -45,17 +44,6 @@ function timelineLines(page: Page): Promise<Line[]> {
   return page.$$eval(TIMELINE, (els) =>
     els.map((el) => ({ text: el.textContent ?? '', kind: el.getAttribute('data-kind'), job: el.getAttribute('data-job') })),
   );
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axe.source });
-  return page.evaluate(async () => {
-    const w = window as unknown as { axe: typeof axe };
-    const result = await w.axe.run(document, { resultTypes: ['violations'] });
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `[${v.impact}] ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} ${n.failureSummary ?? ''}`).join('; ')}`);
-  });
 }
 
 describe('the live work queue', () => {

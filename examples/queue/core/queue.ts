@@ -402,6 +402,27 @@ function pushPending(state: QueueState, job: Job, at: number): void {
   heapPush(state.pending, { at, seq: state.nextSeq++, id: job.id });
 }
 
+// #region changed-state
+/**
+ * Did this command change the state? Only those that did need to be written to a log: replaying the log must
+ * rebuild the state, and a lease that found no job, a refused ack or a repeated idempotency key changed
+ * nothing. The broker (node/durable-queue.ts) and the simulator (sim/broker.ts) log by this one rule.
+ */
+export function changedState(result: Result): boolean {
+  if (!result.ok) return false; // refusals (stale token, unknown job...) change nothing
+  switch (result.type) {
+    case 'enqueued':
+      return result.created; // a repeated idempotency key returns the existing job
+    case 'leased':
+      return result.job !== null;
+    case 'ticked':
+      return result.reclaimed.length > 0 || result.forgotten.length > 0;
+    default:
+      return true; // an ack, fail, heartbeat, redrive or configure that was accepted
+  }
+}
+// #endregion changed-state
+
 /** Ends the job's current lease, remembering which lease it was and why it ended. */
 function endLease(job: Job, reason: 'expired' | 'acked' | 'failed'): void {
   job.endedLease = { token: job.lease!.token, reason };

@@ -7,6 +7,7 @@
 
 import {
   apply,
+  changedState,
   createQueue,
   nextWakeup,
   stats,
@@ -104,13 +105,13 @@ export class DurableQueue {
     // state (an empty lease that reclaimed a job) is not lost on replay.
     if (cmd.type !== 'tick') {
       const tickCmd: Command = { type: 'tick', now: cmd.now };
-      if (changedState(tickCmd, apply(this.state, tickCmd))) {
+      if (changedState(apply(this.state, tickCmd))) {
         appends.push(this.append(tickCmd));
         this.wakeSoon(); // reclaimed jobs are pending again: someone may be waiting for them
       }
     }
     const result = apply(this.state, cmd);
-    if (changedState(cmd, result)) {
+    if (changedState(result)) {
       appends.push(this.append(cmd));
       if (cmd.type === 'enqueue' || cmd.type === 'fail' || cmd.type === 'redrive') this.wakeSoon();
     }
@@ -283,17 +284,3 @@ function leasedJob(result: Result): Job | null {
   return result.ok && result.type === 'leased' && result.job !== null ? structuredClone(result.job) : null;
 }
 
-/** Only commands that changed something are logged: a lease that found nothing leaves no trace. */
-function changedState(cmd: Command, result: Result): boolean {
-  if (!result.ok) return false; // refusals (stale token, unknown job...) change nothing
-  switch (result.type) {
-    case 'enqueued':
-      return result.created; // a repeated idempotency key returns the existing job
-    case 'leased':
-      return result.job !== null;
-    case 'ticked':
-      return result.reclaimed.length > 0 || result.forgotten.length > 0;
-    default:
-      return cmd.type !== 'tick';
-  }
-}

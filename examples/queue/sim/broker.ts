@@ -4,7 +4,7 @@
 //
 // Pure: no node: imports, no timers, no clock, no Math.random (see tests/queue/sim-purity.test.ts).
 
-import { apply, createQueue, defaultConfig, nextWakeup, stats, type Command, type Job, type Result } from '../core/queue.ts';
+import { apply, changedState, createQueue, defaultConfig, nextWakeup, stats, type Command, type Job, type Result } from '../core/queue.ts';
 import { dropMessages, emit, isPoison, schedule, seconds, send } from './network.ts';
 import type { Body, InFlight, NodeName, World } from './types.ts';
 
@@ -28,7 +28,7 @@ export function execute(world: World, cmd: Command): Result {
   if (cmd.type !== 'tick') tick(world);
   const state = world.broker.state!;
   const result = apply(state, cmd);
-  if (changedState(cmd, result)) world.broker.log.push(cmd);
+  if (changedState(result)) world.broker.log.push(cmd);
   world.broker.lastConfig = state.config;
   scheduleWakeup(world);
   return result;
@@ -41,7 +41,7 @@ function tick(world: World): void {
   for (const job of Object.values(state.jobs)) if (job.lease) holders.set(job.id, job.lease.workerId);
   const cmd: Command = { type: 'tick', now: world.now };
   const result = apply(state, cmd);
-  if (!changedState(cmd, result)) return;
+  if (!changedState(result)) return;
   world.broker.log.push(cmd);
   if (result.ok && result.type === 'ticked') {
     for (const id of result.reclaimed) {
@@ -56,20 +56,6 @@ function tick(world: World): void {
   }
 }
 
-/** The node adapter's rule for what is worth logging (durable-queue.ts, changedState). */
-function changedState(cmd: Command, result: Result): boolean {
-  if (!result.ok) return false;
-  switch (result.type) {
-    case 'enqueued':
-      return result.created;
-    case 'leased':
-      return result.job !== null;
-    case 'ticked':
-      return result.reclaimed.length > 0 || result.forgotten.length > 0;
-    default:
-      return cmd.type !== 'tick';
-  }
-}
 // #endregion broker-execute
 
 // #region wakeup-timer
