@@ -162,6 +162,30 @@ describe('the fault tour (seed 1)', () => {
   });
 });
 
+describe('a poison job after the producer has made every job', () => {
+  it('adds one more job, the poison one, which ends dead; the others are untouched', () => {
+    const world = createWorld({ seed: 4, jobs: 3 });
+    runUntil(world, 10_000); // the producer made all 3 long ago
+    expect(view(world).producer).toMatchObject({ enqueued: 3, total: 3 });
+    act(world, { do: 'poison' });
+    runUntil(world, 60_000);
+    const end = view(world);
+    expect(end.finished).toBe(true);
+    expect(end.broker.jobs.map((j) => [j.id, j.status, j.poison])).toEqual([
+      ['job-1', 'done', false], ['job-2', 'done', false], ['job-3', 'done', false], ['job-4', 'dead', true],
+    ]);
+    expect(timeline(world).find((e) => e.kind === 'poison')?.text).toBe(
+      'make the next job poison: the producer sends one more job, p-4, which will fail on every attempt',
+    );
+  });
+
+  it('pressed while the last job is in flight, it poisons one more job rather than none', () => {
+    // At 0 the producer sends p-1 (the only job) before the action at 0 runs: p-1 is already made.
+    const end = runToEnd({ seed: 9, jobs: 1, script: [{ at: 0, do: 'poison' }] }).view;
+    expect(end.broker.jobs.map((j) => [j.id, j.status, j.poison])).toEqual([['job-1', 'done', false], ['job-2', 'dead', true]]);
+  });
+});
+
 describe('live actions replay from scriptOf', () => {
   it('a run driven by act() replays to the same timeline from its seed and script', () => {
     const world = createWorld({ seed: 21, script: [{ at: 2_000, do: 'poison' }] });

@@ -7,7 +7,7 @@
 import { crashBroker, execute, recoverBroker } from './broker.ts';
 import { dropMessages, emit, schedule, seconds } from './network.ts';
 import type { Action } from './script.ts';
-import type { World } from './types.ts';
+import { PRODUCER_PAUSE_MS, type World } from './types.ts';
 
 // #region actions
 /** The learner's hand (or the scenario's): faults and settings, at a moment of simulated time. */
@@ -50,10 +50,16 @@ export function perform(world: World, action: Action): void {
     }
     case 'poison': {
       const p = world.producer;
-      if (p.next > p.total) return ignored('the producer has enqueued every job');
       if (p.poisonNext) return ignored('the next job is poison already');
       p.poisonNext = true;
-      return emit(world, 'you', 'poison', `${describe(action)}: it will fail on every attempt`);
+      // The next job the producer has not made yet (the one in flight, if any, is made already).
+      const unmade = p.outstanding === undefined ? p.next : p.next + 1;
+      if (unmade <= p.total) return emit(world, 'you', 'poison', `${describe(action)}: it will fail on every attempt`);
+      // Every job is made already: the producer makes one more, the poison one.
+      p.total += 1;
+      emit(world, 'you', 'poison', `${describe(action)}: the producer sends one more job, p-${unmade}, which will fail on every attempt`);
+      if (p.outstanding !== undefined) return; // it sends p-<unmade> once the job in flight is acknowledged
+      return schedule(world, world.now + PRODUCER_PAUSE_MS, { type: 'producer-send' });
     }
     case 'set-timeout': {
       if (!world.broker.up) return ignored('the broker is down');
