@@ -17,7 +17,8 @@ export default defineConfig({
   // page's JS is fetched when the learner clicks through instead. (tests/site/pages.test.ts counts all JS.)
   router: { prefetchLinks: false },
   vite: {
-    // mermaid (and the diagram types it loads) are big chunks, but they load only on pages with diagrams.
+    // mermaid (and the diagram types it loads) are big chunks. They are built for the in-browser fallback only
+    // (a diagram with no picture drawn at build time, see .vitepress/diagrams/), and no built page loads them.
     build: { chunkSizeWarningLimit: 1000 },
     css: {
       postcss: {
