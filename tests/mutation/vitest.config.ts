@@ -17,6 +17,8 @@ export default defineConfig({
       'tests/queue/core.test.ts',
       'tests/queue/core.property.test.ts',
       'tests/queue/heap.test.ts',
+      // Part II: the store's cores (the ring, versions and conflicts, ...): every in-process test of them.
+      'tests/store/**/*.test.ts',
       // Tests written to pin a core's behaviour where the ones above left it loose.
       'tests/**/*.pinned.test.ts',
     ],
