@@ -308,6 +308,13 @@ describe('last-writer-wins', () => {
     expect(resolveLww(state(sib('B', 1, 10), sib('A', 9, 10)))?.value).toBe('B1');
   });
 
+  it('reads without changing the stored siblings or their order', () => {
+    const s = state(sib('B', 1, 30), sib('A', 1, 10), sib('C', 1, 20));
+    const copy = structuredClone(s);
+    expect(resolveLww(s)?.value).toBe('B1');
+    expect(s).toEqual(copy);
+  });
+
   it('equal timestamps from one node: its later dot wins', () => {
     expect(resolveLww(state(sib('A', 1, 10), sib('A', 2, 10)))?.value).toBe('A2');
     expect(resolveLww(state(sib('A', 2, 10), sib('A', 1, 10)))?.value).toBe('A2');
@@ -330,7 +337,7 @@ describe('last-writer-wins', () => {
     expect(r.healed.context).toEqual({ A: 2, B: 1 });
     expect(r.healed.siblings.map((s) => s.timestamp)).toEqual([10_000, 9_000]);
     // And the loss becomes permanent: the LWW client's next write carries the full context.
-    const next = put(r.healed, [...(r.lww ?? []), 'tea'], read(r.healed).context, 'A', 12_000);
+    const next = put(r.healed, [...r.lww, 'tea'], read(r.healed).context, 'A', 12_000);
     expect(read(next).values).toEqual([['milk', 'eggs', 'tea']]);
   });
 

@@ -144,7 +144,8 @@ function write<V>(
   timestamp: number,
 ): Stored<V> {
   // The new dot's counter is above everything `node` has handed out for this key: this replica's context
-  // holds all of them (a node keeps every write it takes), and the client's context is merged in too.
+  // holds all of them (a node keeps every write it takes), and the client's context is merged in too. So a
+  // node that lost its disk must come back under a new id: with an empty context it would hand out old dots.
   const seen = increment(merge(stored.context, context), node);
   const dot: Dot = { node, counter: counterOf(seen, node) };
   const kept = stored.siblings.filter((s) => !covers(context, s.dot));
@@ -152,7 +153,14 @@ function write<V>(
 }
 
 function sortByDot<V>(siblings: Sibling<V>[]): Sibling<V>[] {
-  return siblings.sort((x, y) => (x.dot.node < y.dot.node ? -1 : x.dot.node > y.dot.node ? 1 : x.dot.counter - y.dot.counter));
+  return siblings.sort((x, y) => compareDots(x.dot, y.dot));
+}
+
+/** Dots in order of node id (by UTF-16 code units, the same in every runtime), then counter as a number. */
+function compareDots(x: Dot, y: Dot): number {
+  if (x.node < y.node) return -1;
+  if (x.node > y.node) return 1;
+  return x.counter - y.counter;
 }
 // #endregion put
 
@@ -206,17 +214,8 @@ export function read<V>(stored: Stored<V>): { values: V[]; deleted: boolean; con
  * next write replaces every sibling, and the losers are gone for good: that is the lost update.
  */
 export function resolveLww<V>(stored: Stored<V>): Sibling<V> | undefined {
-  let winner: Sibling<V> | undefined;
-  for (const s of stored.siblings) {
-    if (winner === undefined || later(s, winner)) winner = s;
-  }
-  return winner;
-}
-
-function later<V>(x: Sibling<V>, y: Sibling<V>): boolean {
-  if (x.timestamp !== y.timestamp) return x.timestamp > y.timestamp;
-  if (x.dot.node !== y.dot.node) return x.dot.node > y.dot.node;
-  return x.dot.counter > y.dot.counter;
+  const oldestFirst = [...stored.siblings].sort((x, y) => x.timestamp - y.timestamp || compareDots(x.dot, y.dot));
+  return oldestFirst.at(-1);
 }
 // #endregion lww
 
@@ -228,7 +227,7 @@ function later<V>(x: Sibling<V>, y: Sibling<V>): boolean {
  * reconcile. With siblings, both lists come back and the client merges them. Under last-writer-wins the
  * higher timestamp, Alice's, wins, and Bob's bread, acknowledged by B, is gone, although he wrote later.
  */
-export function shoppingListScenario(): { healed: Stored<string[]>; siblings: string[][]; merged: string[]; lww: string[] | null; lost: string[] } {
+export function shoppingListScenario(): { healed: Stored<string[]>; siblings: string[][]; merged: string[]; lww: string[]; lost: string[] } {
   const start = put(empty<string[]>(), ['milk'], {}, 'A', 1_000);
   const replicaB = reconcile(empty<string[]>(), start); // B gets the list before the partition
   const { values, context } = read(start); // Alice and Bob both read ["milk"] with this context
@@ -237,8 +236,10 @@ export function shoppingListScenario(): { healed: Stored<string[]>; siblings: st
   const bobs = put(replicaB, [...list, 'bread'], context, 'B', 9_000); // Bob, through B, at 11.0 s real time; B reads 9.0 s
   const healed = reconcile(replicaA, bobs);
   const siblings = read(healed).values;
-  const merged = [...new Set(siblings.flat())]; // the client's merge for a list: the union
-  const lww = resolveLww(healed)?.value ?? null;
-  return { healed, siblings, merged, lww, lost: merged.filter((item) => !lww?.includes(item)) };
+  // The client's merge for a list: the union. (A union can also bring back an item one side removed, as
+  // Dynamo §4.4 says of its shopping cart; a set that must remember removals needs more than this.)
+  const merged = [...new Set(siblings.flat())];
+  const lww = resolveLww(healed)!.value!; // the winner: a list, not a delete, in this story
+  return { healed, siblings, merged, lww, lost: merged.filter((item) => !lww.includes(item)) };
 }
 // #endregion lost-update
