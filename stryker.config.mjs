@@ -23,5 +23,7 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   thresholds: { high: 95, low: 90, break: 95 },
   tempDirName: '.stryker-tmp',
+  // Never copy a (possibly concurrent) Stryker run's sandbox into this one's.
+  ignorePatterns: ['/.stryker-tmp*'],
   cleanTempDir: true,
 };
