@@ -168,7 +168,12 @@ describe('two names on the same position: the tie-break', () => {
   it('the token of the node whose name sorts first comes first, whichever joined first', () => {
     expect(hashString('n16724#0')).toBe(position);
     expect(hashString('n100940#0')).toBe(position);
-    const rings = [createRing(['n16724', 'n100940'], 1), addNode(createRing(['n16724'], 1), 'n100940')];
+    const rings = [
+      createRing(['n16724', 'n100940'], 1),
+      createRing(['n100940', 'n16724'], 1),
+      addNode(createRing(['n16724'], 1), 'n100940'),
+      addNode(createRing(['n100940'], 1), 'n16724'),
+    ];
     for (const ring of rings) {
       expect(ring.tokens).toEqual([
         { position, node: 'n100940', vnode: 0 }, // '0' < '6': "n100940" sorts before "n16724"
@@ -180,6 +185,18 @@ describe('two names on the same position: the tie-break', () => {
       }
       expect(loadShare(ring, ['a', 'b', 'c'])).toEqual({ n100940: 3, n16724: 0 });
     }
+  });
+
+  it("one node's own tokens on the same position stay in vnode order", () => {
+    // Also found by search: tokens 288 and 1041 of node s3147 have the same hash.
+    expect(hashString('s3147#288')).toBe(67417051);
+    expect(hashString('s3147#1041')).toBe(67417051);
+    const ring = createRing(['s3147'], 1042);
+    const tied = ring.tokens.filter((t) => t.position === 67417051);
+    expect(tied).toEqual([
+      { position: 67417051, node: 's3147', vnode: 288 },
+      { position: 67417051, node: 's3147', vnode: 1041 },
+    ]);
   });
 });
 

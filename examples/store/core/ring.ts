@@ -37,9 +37,9 @@ export function hashString(text: string): number {
     h = rotateLeft(h, 13);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  // The 0-3 bytes left over. (With none left, tail is 0 and scramble(0) is 0, so mixing it in changes nothing.)
-  let tail = 0;
-  for (let i = whole; i < bytes.length; i++) tail |= bytes[i]! << (8 * (i - whole));
+  // The 0-3 bytes left over, little-endian too: folded in from the last one down, so the first ends up lowest.
+  // (With none left, tail is 0 and scramble(0) is 0, so mixing it in changes nothing.)
+  const tail = bytes.subarray(whole).reduceRight((sum, byte) => (sum << 8) | byte, 0);
   h ^= scramble(tail);
   // Finalizer: mix the length in, then spread every bit over the whole word.
   h ^= bytes.length;
