@@ -26,8 +26,6 @@
  */
 export function hashString(text: string): number {
   const bytes = utf8.encode(text);
-  const c1 = 0xcc9e2d51;
-  const c2 = 0x1b873593;
   let h = 0; // the seed
   const whole = bytes.length - (bytes.length % 4); // bytes in whole 4-byte blocks
   for (let i = 0; i < whole; i += 4) {
@@ -51,6 +49,7 @@ export function hashString(text: string): number {
   return h >>> 0; // as an unsigned number, 0 .. 2^32 - 1
 }
 
+/** Mixes one 4-byte block before it meets the running hash (MurmurHash3's constants c1 and c2). */
 function scramble(k: number): number {
   return Math.imul(rotateLeft(Math.imul(k, 0xcc9e2d51), 15), 0x1b873593);
 }
