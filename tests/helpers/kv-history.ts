@@ -70,7 +70,7 @@ export function validateOperation(raw: unknown, where: string): KvOperation {
   const o = raw as Record<string, unknown>;
 
   if (!(typeof o.client === 'string' || isFiniteNumber(o.client))) fail(`"client" must be a string or a number, got ${show(o.client)}`);
-  if (typeof o.op !== 'string' || !OP_NAMES.includes(o.op)) fail(`"op" must be one of put, get, delete, cas, got ${show(o.op)}`);
+  if (!OP_NAMES.includes(o.op as string)) fail(`"op" must be one of put, get, delete, cas, got ${show(o.op)}`);
   if (typeof o.key !== 'string') fail(`"key" must be a string, got ${show(o.key)}`);
   if (!isFiniteNumber(o.call)) fail(`"call" must be a number (milliseconds), got ${show(o.call)}`);
   if (!(o.return === null || isFiniteNumber(o.return))) {
@@ -136,7 +136,7 @@ export function formatHistory(history: readonly KvOperation[]): string {
 }
 
 function isFiniteNumber(x: unknown): x is number {
-  return typeof x === 'number' && Number.isFinite(x);
+  return Number.isFinite(x); // false for anything but a number, and for NaN and ±Infinity
 }
 
 function show(x: unknown): string {

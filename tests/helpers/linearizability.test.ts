@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../examples/shared/random.ts';
 import type { KvOperation } from './kv-history.ts';
-import { assertLinearizable, checkHistory, describeOperation, registerModel } from './linearizability.ts';
+import { assertLinearizable, checkHistory, describeOperation, registerModel, searchLinearization, type Model } from './linearizability.ts';
 
 // ---- Builders: one line per operation, key 'x' unless given ------------------------------------------------
 type Ret = number | null;
@@ -230,6 +230,62 @@ describe('keys are checked independently', () => {
   });
 });
 
+describe('the report', () => {
+  it('lists as blocked only what could come next (called by the earliest outstanding return, ties included)', () => {
+    const late = put(9, 'c', 60, 70); // listed first, called last
+    const stale = get(2, 'a', 40, 50);
+    const stale2 = get(3, 'a', 50, 55); // called exactly when `stale` returned: concurrent with it
+    const h = [late, put(1, 'a', 0, 10), put(1, 'b', 20, 30), stale, stale2, put(5, 'y', 80, null)];
+    expect(checkHistory(h)).toMatchObject({
+      ok: false,
+      prefix: [{ op: h[1], after: 'a' }, { op: h[2], after: 'b' }],
+      blocked: [
+        { op: stale, why: 'it read "a", but the key held "b"' },
+        { op: stale2, why: 'it read "a", but the key held "b"' },
+      ],
+      unplaced: [stale, stale2, late], // by call time; the unknown put is not required to have a place
+    });
+  });
+});
+
+describe('the engine on another model', () => {
+  // A counter: the engine knows nothing about keys or registers (Part IV can bring its own model).
+  type CounterOp = { op: 'inc' | 'read'; output?: number; call: number; return: number | null };
+  const counter: Model<number, CounterOp> = {
+    init: 0,
+    step: (n, o) => (o.op === 'inc' ? n + 1 : o.output === n ? n : undefined),
+    stateKey: String,
+  };
+  const budget = { maxSteps: 100, deadline: Infinity, now: () => 0 };
+
+  it('finds an order, backtracking once, and says how many steps it took', () => {
+    const ops: CounterOp[] = [
+      { op: 'inc', call: 0, return: 10 },
+      { op: 'inc', call: 0, return: 10 },
+      { op: 'read', output: 1, call: 5, return: 6 },
+    ];
+    // inc, inc, read=1 fails, read's return: back up, read=1 fits, inc: six steps, one backtrack.
+    expect(searchLinearization(counter, ops, budget)).toEqual({ verdict: 'linearizable', steps: 6 });
+    expect(searchLinearization(counter, [], budget)).toEqual({ verdict: 'linearizable', steps: 0 });
+  });
+
+  it('reports the longest prefix, the state after it, what blocked and what is left', () => {
+    const ops: CounterOp[] = [
+      { op: 'inc', call: 0, return: 10 },
+      { op: 'read', output: 2, call: 20, return: 30 },
+      { op: 'inc', call: 40, return: null },
+    ];
+    expect(searchLinearization(counter, ops, budget)).toEqual({
+      verdict: 'not linearizable',
+      steps: 4,
+      prefix: [{ op: ops[0], after: 1 }],
+      state: 1,
+      blocked: [ops[1]],
+      unplaced: [ops[1]],
+    });
+  });
+});
+
 describe('the search budget', () => {
   it('gives a clear "unknown" when the steps run out', () => {
     const h = [put(1, 'a', 0, 10), get(2, 'a', 20, 30)];
@@ -252,6 +308,25 @@ describe('the search budget', () => {
     const clock = () => (calls++ === 0 ? 0 : 1_000_000); // the start, then "much later"
     expect(checkHistory(h, { now: clock, timeoutMs: 60_000 })).toMatchObject({ ok: false, verdict: 'unknown', key: 'k', steps: 1024 });
     expect(checkHistory(h, { now: () => 0, timeoutMs: 0 })).toEqual(OK); // a clock that never moves never times out
+    // The default is 10 seconds.
+    const after = (ms: number) => {
+      let n = 0;
+      return () => (n++ === 0 ? 0 : ms);
+    };
+    expect(checkHistory(h, { now: after(10_000) })).toEqual(OK);
+    expect(checkHistory(h, { now: after(10_001) })).toMatchObject({ verdict: 'unknown', steps: 1024 });
+    // The default clock is real: with no time at all, the first check gives up.
+    expect(checkHistory(h, { timeoutMs: 0 })).toMatchObject({ verdict: 'unknown', steps: 1024 });
+  });
+
+  it('is not spent on reads with unknown outcome (they are dropped before the search)', () => {
+    const h = [put(1, 'a', 0, 10), get(2, undefined, 0, null), get(3, 'a', 20, 30)];
+    expect(checkHistory(h, { maxSteps: 2 })).toEqual(OK);
+  });
+
+  it('reports the first key it gave up on', () => {
+    const slow = (key: string) => [put(1, 'a', 0, 100, key), put(2, 'b', 0, 100, key), put(3, 'c', 0, 100, key), get(4, 'c', 200, 210, key)];
+    expect(checkHistory([...slow('s'), ...slow('t')], { maxSteps: 3 })).toMatchObject({ verdict: 'unknown', key: 's' });
   });
 });
 
