@@ -7,6 +7,7 @@ import {
   act,
   createWorld,
   encodeScript,
+  eventsSince,
   faultTour,
   formatEvent,
   parseScript,
@@ -159,6 +160,19 @@ describe('the fault tour (seed 1)', () => {
       expect(replayed.jobs).toEqual(world.broker.state.jobs);
       expect(stats(replayed)).toEqual(stats(world.broker.state));
     }
+  });
+});
+
+describe('eventsSince', () => {
+  it('gives exactly the events after the first count, so a view can append only what is new', () => {
+    const world = createWorld({ seed: 2 });
+    runUntil(world, 3_000);
+    const shown = timeline(world).length;
+    runUntil(world, 6_000);
+    const all = timeline(world);
+    expect(all.length).toBeGreaterThan(shown);
+    expect(eventsSince(world, shown)).toEqual(all.slice(shown));
+    expect(eventsSince(world, all.length)).toEqual([]);
   });
 });
 

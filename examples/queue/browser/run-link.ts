@@ -1,7 +1,10 @@
 // A run of the live queue is fully described by its seed and its script (the faults, in time order), so both
 // travel in the page's URL: `?example=queue&seed=42&script=2500:kill-worker:2,6000:crash-broker`.
 // This file reads them from the query the page was opened with and writes the link that reproduces a run.
-import { createWorld, encodeScript, MAX_JOBS, parseScript, type Action } from '../sim/world.ts';
+import { checkScript, MAX_JOBS, parseScript, type Action } from '../sim/world.ts';
+
+// The link's form is the simulator's (the CLI prints the same links): one definition, in ../sim/script.ts.
+export { linkToRun } from '../sim/world.ts';
 
 export interface RunSettings {
   seed: number;
@@ -43,10 +46,10 @@ export function settingsFromQuery(query: URLSearchParams, pickSeed: () => number
     else problems.push(`"${jobsText}" jobs was ignored (a whole number from 1 to ${MAX_JOBS})`);
   }
   // A script can be well formed and still impossible for this world (a worker that does not exist): the
-  // simulator refuses it when the world is made. Then start without it and say why, rather than show nothing.
+  // simulator would refuse it when the world is made. Then start without it and say why, rather than show nothing.
   if (script.length > 0) {
     try {
-      createWorld({ seed, script, ...(jobs !== undefined ? { jobs } : {}) });
+      checkScript(script);
     } catch (e) {
       script = [];
       problems.push(`the script in the link was ignored: ${e instanceof Error ? e.message : String(e)}`);
@@ -58,18 +61,4 @@ export function settingsFromQuery(query: URLSearchParams, pickSeed: () => number
     ...(jobs !== undefined ? { jobs } : {}),
     ...(problems.length > 0 ? { problem: problems.join('; ') } : {}),
   };
-}
-
-
-/**
- * `path?example=queue&seed=N&script=…&jobs=N`, the same form `npm run sim:queue` prints. Colons and commas
- * stay readable; everything else is escaped.
- */
-export function linkToRun(path: string, run: { seed: number; script: readonly Action[]; jobs?: number }): string {
-  let href = `${path}?example=queue&seed=${run.seed}`;
-  if (run.script.length > 0) {
-    href += `&script=${encodeURIComponent(encodeScript([...run.script])).replace(/%3A/g, ':').replace(/%2C/g, ',')}`;
-  }
-  if (run.jobs !== undefined) href += `&jobs=${run.jobs}`;
-  return href;
 }

@@ -7,7 +7,7 @@
 // Only this file touches the process (arguments, stdout, exit code); world.ts stays pure so the browser can run it.
 
 import { parseArgs } from 'node:util';
-import { encodeScript, faultTour, formatEvent, MAX_JOBS, parseScript, runToEnd, type Action } from './world.ts';
+import { encodeScript, faultTour, formatEvent, linkToRun, MAX_JOBS, parseScript, runToEnd, type Action } from './world.ts';
 
 const usage = `usage: npm run sim:queue -- [--seed N] [--scenario fault-tour|calm] [--script "..."] [--jobs N] [--until MS]
 
@@ -102,7 +102,7 @@ function main(): void {
   }
   const text = encodeScript(run.script);
   // The same run on the page: the live example reads seed and script from the URL.
-  const link = `/fundamentals/02-queue-system?example=queue&seed=${run.seed}${text === '' ? '' : `&script=${text}`}${run.jobs !== undefined ? `&jobs=${run.jobs}` : ''}`;
+  const link = linkToRun('/fundamentals/02-queue-system', { seed: run.seed, script: run.script, ...(run.jobs !== undefined ? { jobs: run.jobs } : {}) });
   let result;
   try {
     result = runToEnd({ seed: run.seed, script: run.script, ...(run.jobs !== undefined ? { jobs: run.jobs } : {}) }, run.untilMs);

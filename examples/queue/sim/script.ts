@@ -87,3 +87,16 @@ export function parseScript(text: string): Action[] {
   });
 }
 // #endregion script-text
+
+/**
+ * The page link that replays a run, `path?example=queue&seed=N&script=…&jobs=N`: the live example offers it
+ * and `npm run sim:queue` prints it. Colons and commas stay readable; everything else is escaped.
+ */
+export function linkToRun(path: string, run: { seed: number; script: readonly Action[]; jobs?: number }): string {
+  let href = `${path}?example=queue&seed=${run.seed}`;
+  if (run.script.length > 0) {
+    href += `&script=${encodeURIComponent(encodeScript([...run.script])).replace(/%3A/g, ':').replace(/%2C/g, ',')}`;
+  }
+  if (run.jobs !== undefined) href += `&jobs=${run.jobs}`;
+  return href;
+}

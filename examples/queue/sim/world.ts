@@ -30,7 +30,7 @@ import type { InFlight, LiveAction, NodeName, SimOptions, TimelineEvent, World, 
 import { isFinished, view } from './view.ts';
 import { workDone, workerPoll, workerReceive, workerResend, workerTimeout } from './workers.ts';
 
-export { encodeScript, faultTour, parseScript, type Action } from './script.ts';
+export { encodeScript, faultTour, linkToRun, parseScript, type Action } from './script.ts';
 export type { LiveAction, Message, NodeName, SimOptions, TimelineEvent, World, WorldView } from './types.ts';
 export { formatEvent, view } from './view.ts';
 export { MAX_JOBS } from './types.ts';
@@ -38,10 +38,17 @@ export { MAX_JOBS } from './types.ts';
 // ---------------------------------------------------------------------------------------------------------
 // Creating and running a world.
 
+const DEFAULT_WORKERS = 3;
+
+/** Throws a clear Error if an action cannot happen in a world of this many workers (e.g. kill worker 9 of 3). */
+export function checkScript(script: readonly Action[], workers = DEFAULT_WORKERS): void {
+  for (const action of script) checkAction(action, workers);
+}
+
 export function createWorld(options: SimOptions): World {
   const config = {
     jobs: options.jobs ?? 12,
-    workers: options.workers ?? 3,
+    workers: options.workers ?? DEFAULT_WORKERS,
     visibilityTimeoutMs: options.visibilityTimeoutMs ?? 5_000,
     maxAttempts: options.maxAttempts ?? 3,
   };
@@ -50,7 +57,7 @@ export function createWorld(options: SimOptions): World {
     if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a whole number of at least 1, not ${value}`);
   }
   const script = [...(options.script ?? [])].sort((a, b) => a.at - b.at); // stable: equal times keep their order
-  for (const action of script) checkAction(action, config.workers);
+  checkScript(script, config.workers);
   const world: World = {
     seed: options.seed,
     now: 0,
@@ -130,6 +137,11 @@ export function act(world: World, action: LiveAction | Omit<Action, 'at'>): Time
 
 export function timeline(world: World): TimelineEvent[] {
   return [...world.events];
+}
+
+/** The events after the first `count`: what a view that has shown `count` of them must still show. */
+export function eventsSince(world: World, count: number): TimelineEvent[] {
+  return world.events.slice(count);
 }
 
 export function scriptOf(world: World): Action[] {
