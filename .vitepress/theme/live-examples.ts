@@ -12,6 +12,7 @@ const modules = import.meta.glob<{ default: Component }>('../../examples/*/brows
 export const liveExamples: Readonly<Record<string, string>> = {
   deposits: '../../examples/messaging/browser/DepositsExample.vue',
   queue: '../../examples/queue/browser/QueueExample.vue',
+  ring: '../../examples/store/browser/RingExample.vue',
 };
 
 export async function loadLiveExample(name: string): Promise<Component> {
