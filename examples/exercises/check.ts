@@ -57,7 +57,7 @@ type ChildMessage =
   | { kind: 'loaded' }
   | { kind: 'load-error'; phase: LoadPhase; message: string; where?: string }
   | { kind: 'start'; index: number }
-  | { kind: 'result'; index: number; ok: boolean; message?: string; where?: string; hint?: string; seed?: number }
+  | { kind: 'result'; index: number; ok: boolean; message?: string; where?: string; hint?: string; seed?: number; note?: string }
   | { kind: 'done' };
 
 /** 'import': the module itself failed to load; 'export': it loaded but lacks what the checks call. */
@@ -126,8 +126,8 @@ async function child(indexPath: string, target: string, start: number, context: 
     current = i;
     await send({ kind: 'start', index: i });
     try {
-      await exercise.checks[i]!.run(impl, context);
-      await send({ kind: 'result', index: i, ok: true });
+      const note = await exercise.checks[i]!.run(impl, context);
+      await send({ kind: 'result', index: i, ok: true, ...(typeof note === 'string' && note !== '' ? { note } : {}) });
     } catch (err) {
       await send({ kind: 'result', index: i, ok: false, message: describe(err), where: locate(err, target), ...extras(err) });
     }
@@ -138,7 +138,7 @@ async function child(indexPath: string, target: string, start: number, context: 
 }
 
 // ---- Parent: run the checks, one child at a time, and report ------------------------------------------------
-interface Outcome { ok: boolean; message?: string; where?: string; hint?: string; seed?: number }
+interface Outcome { ok: boolean; message?: string; where?: string; hint?: string; seed?: number; note?: string }
 interface LoadError { phase: LoadPhase; message: string; where?: string }
 interface ChildEnd { loadError?: LoadError; next: number; timedOut?: boolean }
 
@@ -190,7 +190,7 @@ function runChild(indexPath: string, target: string, start: number, seed: number
         clearTimeout(timer);
         running = -1;
         next = msg.index + 1;
-        onResult(msg.index, { ok: msg.ok, message: msg.message, where: msg.where, hint: msg.hint, seed: msg.seed });
+        onResult(msg.index, { ok: msg.ok, message: msg.message, where: msg.where, hint: msg.hint, seed: msg.seed, note: msg.note });
       } else if (msg.kind === 'done') finish({ next: Number.POSITIVE_INFINITY });
     });
     proc.on('exit', (code, signal) => {
@@ -317,6 +317,7 @@ async function main(argv: string[]): Promise<void> {
     const check = exercise.checks[i]!;
     if (o.ok) {
       console.log(`${green('✔')} ${check.name}`);
+      if (o.note !== undefined) console.log(indent(o.note)); // what a passing check measured
       return;
     }
     console.log(`${red('✘')} ${check.name}`);

@@ -23,8 +23,12 @@ export interface Check<Impl> {
   hint: string;
   /** True when the check plays random runs chosen by seeds; `--seed N` then replays run N alone. */
   seeded?: boolean;
-  /** `context` is omitted by callers that have no options to pass (e.g. a test calling a check directly). */
-  run(impl: Impl, context?: CheckContext): void | Promise<void>;
+  /**
+   * `context` is omitted by callers that have no options to pass (e.g. a test calling a check directly).
+   * A check that passes may return a short note, e.g. a figure it measured; the checker prints it under the
+   * check's ✔ line, so the learner sees the number and not just that it was within bounds.
+   */
+  run(impl: Impl, context?: CheckContext): void | string | Promise<void | string>;
 }
 
 export interface Exercise<Impl> {
