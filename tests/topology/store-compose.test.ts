@@ -1,0 +1,130 @@
+// docker/store/compose.yaml and `npm run example:store` must describe the same five-node store.
+//
+// The runner and the chaos command read examples/store/node/topology.ts; the compose file is written by
+// hand. Only the differences containers need are allowed, each listed below with its reason; everything else
+// (node names, program, environment) must match key for key.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { CONTAINER_PORT, NODE_NAMES, topology } from '../../examples/store/node/topology.ts';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const COMPOSE_PATH = join(REPO, 'docker/store/compose.yaml');
+
+/**
+ * The container differences, each with its reason.
+ * STORE_PORT:     every node listens on the same port inside its own container (7100), not 7101..7105.
+ * STORE_PEERS:    peers are found by service name on the compose network (http://n2:7100), not 127.0.0.1.
+ * STORE_HOST:     a local node listens on 127.0.0.1 only; in a container that would reach nobody, so
+ *                 compose says 0.0.0.0 (and the runner must not say it).
+ * STORE_DATA_DIR: the node's own named volume at /data (the runner gives each node a directory of its own).
+ */
+const COMPOSE_PEERS = NODE_NAMES.map((n) => `${n}=http://${n}:${CONTAINER_PORT}`).join(',');
+const COMPOSE_VALUES: Record<string, string> = { STORE_PORT: String(CONTAINER_PORT), STORE_PEERS: COMPOSE_PEERS };
+const COMPOSE_ONLY: Record<string, string> = { STORE_HOST: '0.0.0.0', STORE_DATA_DIR: '/data' };
+
+interface Service {
+  build?: { context?: string; dockerfile?: string };
+  image?: string;
+  command?: string[] | string;
+  environment?: Record<string, string | number | boolean> | string[];
+  ports?: string[];
+  volumes?: string[];
+  networks?: string[] | Record<string, unknown>;
+  healthcheck?: { test?: string[] };
+  restart?: string;
+}
+
+/** Compose's interpolation with an empty shell environment: `${X:-d}` and `${X-d}` give d, `${X}` gives "". */
+function interpolate(value: string): string {
+  return value
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_m, _name: string, fallback?: string) => fallback ?? '')
+    .replace(/\$\$/g, '$');
+}
+
+function envOf(service: Service): Record<string, string> {
+  const env = service.environment ?? {};
+  const pairs = Array.isArray(env)
+    ? env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const)
+    : Object.entries(env).map(([k, v]) => [k, String(v)] as const);
+  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v)]));
+}
+
+const compose = parse(readFileSync(COMPOSE_PATH, 'utf8')) as {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  networks?: Record<string, unknown>;
+};
+const services = compose.services;
+
+describe('docker/store/compose.yaml matches the store topology (examples/store/node/topology.ts)', () => {
+  it('has the same five nodes', () => {
+    expect(Object.keys(services).sort()).toEqual(topology.map((p) => p.name).sort());
+    expect(topology.map((p) => p.name)).toEqual([...NODE_NAMES]);
+  });
+
+  it('uses no `version:` key (Compose Specification, read by docker compose v2 and docker-compose 1.29)', () => {
+    expect(Object.keys(compose)).not.toContain('version');
+  });
+
+  for (const node of topology) {
+    describe(node.name, () => {
+      const service = (): Service => {
+        const s = services[node.name];
+        if (s === undefined) throw new Error(`compose has no service ${node.name}`);
+        return s;
+      };
+
+      it('runs the same script the same way', () => {
+        expect(service().command).toEqual(['node', '--import', 'tsx', node.script]);
+      });
+
+      it('has the same environment, apart from the listed container differences', () => {
+        const expected: Record<string, string> = { ...node.env, ...COMPOSE_VALUES, ...COMPOSE_ONLY };
+        expect(envOf(service())).toEqual(expected);
+        for (const key of Object.keys(COMPOSE_ONLY)) expect(node.env, `topology.ts sets ${key} for ${node.name}`).not.toHaveProperty(key);
+        // The local peer list names the same nodes in the same order, only at other addresses.
+        const names = (peers: string) => peers.split(',').map((p) => p.split('=')[0]);
+        expect(names(envOf(service()).STORE_PEERS!)).toEqual(names(node.env.STORE_PEERS!));
+      });
+
+      it('publishes its container port on loopback at the runner port, keeps its data in its own volume, sits on the one network', () => {
+        const s = service();
+        expect((s.ports ?? []).map(interpolate)).toEqual([`127.0.0.1:${node.port}:${CONTAINER_PORT}`]);
+        expect(s.volumes).toEqual([`${node.name}-data:${COMPOSE_ONLY.STORE_DATA_DIR}`]);
+        expect(s.networks).toEqual(['store']);
+        expect(s.healthcheck?.test?.join(' ')).toContain(`http://localhost:${CONTAINER_PORT}/status`);
+        expect(s.restart).toBe('no');
+      });
+
+      it('builds docker/Dockerfile from the repo root and tags it ds-course/store:local', () => {
+        const s = service();
+        expect(s.image).toBe('ds-course/store:local');
+        expect(s.build?.dockerfile).toBe('docker/Dockerfile');
+        const context = resolve(dirname(COMPOSE_PATH), s.build?.context ?? '.');
+        expect(context).toBe(REPO);
+        expect(existsSync(join(context, s.build?.dockerfile ?? ''))).toBe(true);
+      });
+    });
+  }
+
+  it('declares one volume per node and exactly one network', () => {
+    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(NODE_NAMES.map((n) => `${n}-data`));
+    expect(Object.keys(compose.networks ?? {})).toEqual(['store']);
+  });
+
+  it('the runner ports are 7101..7105', () => {
+    expect(topology.map((n) => n.port)).toEqual([7101, 7102, 7103, 7104, 7105]);
+    expect(topology.every((n) => n.env.STORE_PORT === String(n.port))).toBe(true);
+  });
+
+  it('interpolates like Compose does', () => {
+    expect(interpolate('${STORE_N1_PORT:-7101}')).toBe('7101');
+    expect(interpolate('${X-7}')).toBe('7');
+    expect(interpolate('${UNSET}')).toBe('');
+    expect(interpolate('a$$b')).toBe('a$b');
+  });
+});
