@@ -14,6 +14,10 @@ export const sidebar: DefaultTheme.SidebarItem[] = [
     ],
   },
   {
+    text: 'Part II · Data store',
+    items: [{ text: 'Session 3 · Partitioning and CAP', link: '/data-store/03-partitioning-cap' }],
+  },
+  {
     text: 'Reference',
     items: [
       { text: "The queue's HTTP API", link: '/reference/queue-http-api' },
@@ -26,6 +30,7 @@ export const sidebar: DefaultTheme.SidebarItem[] = [
 export const nav: DefaultTheme.NavItem[] = [
   { text: 'Home', link: '/' },
   { text: 'Fundamentals', link: '/fundamentals/01-what-is-ds', activeMatch: '^/fundamentals/' },
+  { text: 'Data store', link: '/data-store/03-partitioning-cap', activeMatch: '^/data-store/' },
   { text: 'Reference', link: '/reference/docker-setup', activeMatch: '^/reference/' },
 ];
 
