@@ -86,18 +86,27 @@ const NOT_WRITTEN: Record<string, string> = {
   replicasFor: 'Then TODO 3 and 4 in replicasFor: start at lookup\'s token, walk clockwise and collect n different nodes.',
 };
 
-/** Runs a call into the learner's code, giving the starter's "not written yet" error the hint that fits it. */
-function learner<T>(call: () => T): T {
+/**
+ * Runs a call into the learner's code. An error it throws is shown as it is (the checker prints it and the
+ * line), with a hint that fits: the starter's "not written yet" gets where to begin; an error in replicasFor
+ * while lookup is still wrong gets what is wrong with lookup (replicasFor starts from lookup's answer).
+ */
+function learner<T>(call: () => T, impl?: RingImpl): T {
   try {
     return call();
   } catch (err) {
-    const which = err instanceof Error ? /^(lookup|replicasFor) is not written yet/.exec(err.message)?.[1] : undefined;
-    if (which === undefined) throw err;
-    const failure = new CheckFailure((err as Error).message, { hint: NOT_WRITTEN[which]! });
-    failure.stack = (err as Error).stack; // so the checker still points at the line in the learner's file
+    if (!(err instanceof Error) || err instanceof CheckFailure) throw err;
+    const which = /^(lookup|replicasFor) is not written yet/.exec(err.message)?.[1];
+    const wrongLookup = which === undefined && impl !== undefined ? lookupHint(impl) : undefined;
+    const hint = which !== undefined ? NOT_WRITTEN[which]! : wrongLookup !== undefined ? `${LOOKUP_FIRST}${wrongLookup}` : undefined;
+    if (hint === undefined) throw err;
+    const failure = new CheckFailure(err.message, { hint });
+    failure.stack = err.stack; // so the checker still points at the line in the learner's file
     throw failure;
   }
 }
+
+const LOOKUP_FIRST = 'replicasFor starts where lookup says, and lookup is not right yet. ';
 
 /** The learner's lookup; a result that is not one of the ring's tokens fails the check right here. */
 function owner(impl: RingImpl, tokens: readonly Token[], key: string, where: string): Token {
@@ -121,7 +130,7 @@ function lookupHint(impl: RingImpl): string | undefined {
     let right = 0;
     let before = 0;
     let after = 0;
-    let firstTokens = 0;
+    let vnodeZero = 0;
     let modN = 0;
     for (const key of ordinary) {
       const hash = hashString(key);
@@ -141,7 +150,7 @@ function lookupHint(impl: RingImpl): string | undefined {
       if (i === c) right += 1;
       else if (i === (c - 1 + L) % L) before += 1;
       else if (i === (c + 1) % L) after += 1;
-      if (PROBE.findIndex((t) => t.node === PROBE[i]!.node) === i) firstTokens += 1;
+      if (PROBE[i]!.vnode === 0) vnodeZero += 1;
       if (PROBE[i]!.node === nodes[hash % nodes.length]) modN += 1;
     }
     const most = (n: number) => n >= 0.9 * ordinary.length;
@@ -156,11 +165,12 @@ function lookupHint(impl: RingImpl): string | undefined {
       }
       if (most(modN)) {
         return 'Your lookup picks the node as hash mod (number of nodes), not by walking the ring. That spreads keys evenly, but ' +
-          'when a node joins almost every key changes node. Use the tokens: the first whose position is >= the hash.';
+          'when a 6th node joins, a key stays only if hash mod 5 = hash mod 6: 1 key in 6 stays, 5 in 6 move. Use the tokens: ' +
+          'the first whose position is >= the hash.';
       }
-      if (firstTokens === ordinary.length) {
-        return 'Your lookup only ever returns each node\'s first token on the ring: it uses one position per node and ignores ' +
-          'the other tokens (virtual nodes). Every token counts: the owner is the first of ALL tokens at or after the hash.';
+      if (vnodeZero === ordinary.length) {
+        return 'Your lookup only ever returns tokens with vnode 0: one position per node, as if the other tokens (the virtual ' +
+          'nodes) were not there. Every token counts: the owner is the first of ALL tokens at or after the hash.';
       }
       return undefined; // no pattern: the check's own message says what it saw
     }
@@ -234,7 +244,7 @@ function seeds(count: number, only: number | undefined): number[] {
 /** Why `got` is not `want` for replicasFor(tokens, key, n), as a hint; undefined if no pattern fits. */
 function replicasHint(impl: RingImpl, tokens: readonly Token[], key: string, n: number, got: unknown, want: string[]): string | undefined {
   const lookupWrong = lookupHint(impl);
-  if (lookupWrong !== undefined) return `replicasFor starts where lookup says, and lookup is not right yet. ${lookupWrong}`;
+  if (lookupWrong !== undefined) return `${LOOKUP_FIRST}${lookupWrong}`;
   if (!Array.isArray(got) || got.some((x) => typeof x !== 'string')) {
     return 'replicasFor must return an array of node names (strings), such as ["n2", "n4", "n1"].';
   }
@@ -273,7 +283,7 @@ function replicasHint(impl: RingImpl, tokens: readonly Token[], key: string, n: 
 }
 
 function checkReplicas(impl: RingImpl, tokens: readonly Token[], store: ReturnType<typeof createRing>, key: string, n: number, where: string, extra: { seed?: number } = {}): void {
-  const got: unknown = learner(() => impl.replicasFor(tokens, key, n));
+  const got: unknown = learner(() => impl.replicasFor(tokens, key, n), impl);
   const want = preferenceList(store, key, n);
   if (!isDeepStrictEqual(got, want)) {
     throw new CheckFailure(`${where}replicasFor(ring, ${show(key)}, ${n}): expected ${show(want)} (ring.ts's preferenceList), got ${show(got)}`, {
