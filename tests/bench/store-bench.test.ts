@@ -251,13 +251,14 @@ describe('writes chart', () => {
 describe('availability chart and table', () => {
   const svg = availabilityChart(report);
   it('has a bar per measured side and mode, as wide as its share, and says "not measured" otherwise', () => {
-    const full = [...svg.matchAll(/<rect x="190" y="[\d.]+" width="([\d.]+)" height="16" style="fill: none/g)].map((m) => Number(m[1]));
-    const bars = [...svg.matchAll(/<rect data-value="[\d.]+" x="190" y="[\d.]+" width="([\d.]+)" height="16" style="fill: var/g)].map((m) => Number(m[1]));
-    expect(full.length).toBe(4); // store strong (2 sides), store eventual minority, etcd majority
-    expect(bars).toEqual([full[0]! * 0.9, full[0]! * 0.97, full[0]! * 0.6].map((x) => Number(x.toFixed(1)))); // the 0% bar is not drawn
-    expect(svg).toContain('not measured');
+    const full = Number(/<line x1="([\d.]+)"[^>]*stroke-dasharray/.exec(svg)![1]) - 190; // the 100% mark
+    const bars = [...svg.matchAll(/<rect data-value="([\d.]+)" x="190" y="[\d.]+" width="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(bars.map(([share]) => share)).toEqual([0.9, 0.97, 0.6]); // the 0% bar is not drawn
+    for (const [share, width] of bars) expect(width).toBeCloseTo(share! * full, 0);
+    expect(svg).toContain('>not measured<');
     expect(svg).toContain('>0%<');
     expect(svg).toContain('>60%<');
+    expect(svg).not.toMatch(/\n\s*\n/);
   });
   it('describes every figure in words', () => {
     const desc = /<desc id="store-bench-availability-desc">([^<]*)<\/desc>/.exec(svg)![1]!;

@@ -7,7 +7,9 @@
 // Ctrl-C or a crash: see stopAll there).
 
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import { NODE_NAMES, STORE_SCRIPT, storeTopology } from '../../examples/store/node/topology.ts';
 import { freePort, makeTempDir, REPO_ROOT, startScript, waitFor, type Proc } from '../helpers/processes.ts';
 import { HttpClient } from './store-http.ts';
 
@@ -55,15 +57,14 @@ export interface KvCluster {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Our store. PLUGGING IT IN: the node process is examples/store/node/server.ts; `nodeEnv` below is the one
-// place that says how a node is told its name, port, peers and data directory. The HTTP shapes are those of
-// /work/notes/store-contract.md (PUT/GET /kv/<key>?consistency=..., /status, /admin/block, /admin/heal).
+// Our store: the five processes of examples/store/node/topology.ts (the runner's and the chaos command's
+// list: name, script, environment), on a block of five free ports, each with its own data directory
+// (STORE_DATA_DIR). The HTTP shapes are those of the store's contract: PUT/GET /kv/<key>?consistency=...,
+// GET /status, POST /admin/block and /admin/heal.
 // ---------------------------------------------------------------------------------------------------
 
-export const STORE_SERVER = 'examples/store/node/server.ts';
-
 export function storeAvailable(): boolean {
-  return fs.existsSync(path.join(REPO_ROOT, STORE_SERVER));
+  return fs.existsSync(path.join(REPO_ROOT, STORE_SCRIPT));
 }
 
 interface StoreNode {
@@ -73,18 +74,32 @@ interface StoreNode {
   proc: Proc;
 }
 
-/** How one node is started: its name, its port, every member's address, and its own data directory. */
-function nodeEnv(name: string, port: number, peers: string, dataDir: string): Record<string, string> {
-  return { NODE_ID: name, PORT: String(port), HOST: '127.0.0.1', PEERS: peers, DATA_DIR: dataDir };
+/** A base port such that base+1 .. base+count are free right now (the topology numbers nodes from base+1). */
+export async function freePortBlock(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = (await freePort()) - 1;
+    if (base + count > 65_535) continue;
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + 1 + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error(`found no ${count} consecutive free ports`);
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 export async function startStoreCluster(size = 5): Promise<KvCluster> {
-  const names = Array.from({ length: size }, (_, i) => `n${i + 1}`);
-  const ports = await Promise.all(names.map(() => freePort()));
-  const peers = names.map((n, i) => `${n}=http://127.0.0.1:${ports[i]}`).join(',');
-  const nodes: StoreNode[] = names.map((name, i) => {
-    const dataDir = makeTempDir(`bench-store-${name}-`);
-    return { name, port: ports[i]!, dataDir, proc: startScript(STORE_SERVER, nodeEnv(name, ports[i]!, peers, dataDir), `store ${name}`) };
+  const specs = storeTopology(await freePortBlock(NODE_NAMES.length)).slice(0, size);
+  const names = specs.map((s) => s.name);
+  const nodes: StoreNode[] = specs.map((spec) => {
+    const dataDir = makeTempDir(`bench-store-${spec.name}-`);
+    const env = { ...spec.env, STORE_DATA_DIR: dataDir, STORE_HOST: '127.0.0.1' };
+    return { name: spec.name, port: spec.port, dataDir, proc: startScript(spec.script, env, `store ${spec.name}`) };
   });
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const node = (name: string) => {

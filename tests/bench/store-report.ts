@@ -249,25 +249,33 @@ export function availabilityChart(r: Pick<StoreBenchReport, 'availability' | 'se
   const barMax = width - labelWidth - 70;
   const rowHeight = 22;
   const groupGap = 30;
-  const top = 34;
-  const height = top + groups.length * (groupGap + modes.length * rowHeight) + 8;
+  const top = 38;
+  const between = 12; // extra space above every group but the first
+  const height = top + groups.length * (groupGap + modes.length * rowHeight) + (groups.length - 1) * between + 8;
   const parts: string[] = [];
   const descParts: string[] = [];
   let y = top;
-  for (const g of groups) {
+  for (const [index, g] of groups.entries()) {
+    if (index > 0) y += between;
     parts.push(`<text x="0" y="${y + 16}" font-size="13" font-weight="600">${escapeXml(g.title)}</text>`);
     y += groupGap;
+    // 0% and 100% marks beside each group's bars instead of a box around each bar, so that an outlined bar
+    // (etcd's) stays visible at any width
+    const bottom = y + modes.length * rowHeight;
+    parts.push(
+      `<line x1="${labelWidth}" y1="${y}" x2="${labelWidth}" y2="${bottom}" stroke="currentColor" stroke-width="1" />`,
+      `<line x1="${labelWidth + barMax}" y1="${y}" x2="${labelWidth + barMax}" y2="${bottom}" style="stroke: var(--vp-c-divider, #ccc); stroke-width: 1; stroke-dasharray: 3 3" />`,
+    );
     const said: string[] = [];
     for (const s of modes) {
       const run = writes.find((a) => a.system === s.system && a.mode === s.level && a.cutOff === g.cut && a.side === g.side);
       const share = run?.whole?.share ?? NaN;
       parts.push(`<text x="${labelWidth - 8}" y="${y + 15}" text-anchor="end" font-size="12">${escapeXml(s.label)}</text>`);
       if (run?.whole == null || !Number.isFinite(share)) {
-        parts.push(`<text x="${labelWidth}" y="${y + 15}" font-size="12" font-style="italic">not measured</text>`);
+        parts.push(`<text x="${labelWidth + 6}" y="${y + 15}" font-size="12" font-style="italic">not measured</text>`);
         said.push(`${s.label} not measured`);
       } else {
         const w = Math.max(share > 0 ? 1 : 0, share * barMax);
-        parts.push(`<rect x="${labelWidth}" y="${y + 3}" width="${barMax}" height="${rowHeight - 6}" style="fill: none; stroke: var(--vp-c-divider, #ccc); stroke-width: 1" />`);
         if (w > 0) parts.push(`<rect data-value="${share}" x="${labelWidth}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowHeight - 6}" style="${s.style}" />`);
         parts.push(`<text x="${labelWidth + barMax + 6}" y="${y + 15}" font-size="12">${percentText(share)}</text>`);
         said.push(`${s.label} ${percentText(share)}`);
@@ -282,6 +290,8 @@ export function availabilityChart(r: Pick<StoreBenchReport, 'availability' | 'se
     `<title id="${id}-title">Share of writes answered on each side of a partition, by consistency level</title>`,
     `<desc id="${id}-desc">During the ${(r.settings.partitionMs / 1000).toFixed(0)} s after the cut. ${escapeXml(descParts.join('. '))}.</desc>`,
     `<text x="0" y="16" font-size="12">share of writes answered in the ${(r.settings.partitionMs / 1000).toFixed(0)} s after the cut (the rest were refused or timed out)</text>`,
+    `<text x="${labelWidth}" y="${top - 6}" text-anchor="middle" font-size="11">0%</text>`,
+    `<text x="${labelWidth + barMax}" y="${top - 6}" text-anchor="middle" font-size="11">100%</text>`,
     ...parts,
     '</svg>',
   ].join('\n');
@@ -308,9 +318,10 @@ export function loadTable(rows: ComparisonRow[]): string[] {
 }
 
 export function availabilityTable(r: Pick<StoreBenchReport, 'availability' | 'settings'>): string[] {
-  const settled = `${(r.settings.settledFromMs / 1000).toFixed(0)} s`;
+  const whole = `0–${(r.settings.partitionMs / 1000).toFixed(0)} s`;
+  const settled = `${(r.settings.settledFromMs / 1000).toFixed(0)}–${(r.settings.partitionMs / 1000).toFixed(0)} s`;
   const lines = [
-    `| system, mode | cut off | side | writes answered (after ${settled}) | reads answered (after ${settled}) |`,
+    `| system, mode | cut off | side | writes answered, ${whole} (${settled}) | reads answered, ${whole} (${settled}) |`,
     '|---|--:|---|--:|--:|',
   ];
   const keys = [...new Map(r.availability.map((a) => [`${a.system}|${a.mode}|${a.cutOff}|${a.side}`, a])).values()];

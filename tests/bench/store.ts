@@ -26,7 +26,7 @@ import { mulberry32 } from '../../examples/shared/random.ts';
 import { stopAll } from '../helpers/processes.ts';
 import { fsyncLatency } from './disk.ts';
 import { etcdVersion, startEtcdCluster } from './etcd.ts';
-import { startStoreCluster, storeAvailable, STORE_SERVER, type Consistency, type KvClient, type KvCluster } from './store-cluster.ts';
+import { startStoreCluster, storeAvailable, type Consistency, type KvClient, type KvCluster } from './store-cluster.ts';
 import { availability, runLoop, throughput, type OpRecord } from './store-load.ts';
 import {
   comparisonRows,
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   const clusters: KvCluster[] = [];
   if (only !== 'etcd') {
     if (storeAvailable()) clusters.push(await startAndWait('our store', () => startStoreCluster(settings.members)));
-    else print(`our store is not measured: ${STORE_SERVER} does not exist yet`);
+    else print('our store is not measured: examples/store/node/server.ts does not exist yet');
   }
   if (only !== 'store') {
     if (etcdVersion() !== null) clusters.push(await startAndWait(etcdVersion()!, () => startEtcdCluster(settings.members)));
