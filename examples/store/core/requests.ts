@@ -253,10 +253,11 @@ export function parsePeerBatch(body: unknown): Parsed<{ from: string; messages: 
 }
 // #endregion peer
 
-/** A JSON value that is not an object, for an error message: null, an array, the string "x", number 5. */
+/** A JSON value for an error message: null, an array, the string "x", an object, number 5. */
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
+  if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value).slice(0, 40)}`;
 }
