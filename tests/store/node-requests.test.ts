@@ -1,0 +1,735 @@
+// One store node's core (examples/store/core/node.ts), driven by hand: client requests (strong writes through
+// the leader and a majority, strong reads confirmed by a heartbeat round, cas, deletes, one write in flight per
+// key, timeouts, forwarding), eventual requests with gossip and siblings, anti-entropy, and membership changes
+// with their hand-off. Elections and the fence are in node-election.test.ts.
+import { describe, expect, it } from 'vitest';
+import { createNode, electionDeadline, replay, status } from '../../examples/store/core/node.ts';
+import { empty, put, reconcile, remove } from '../../examples/store/core/versions.ts';
+import type { ClientRequest, Effects, PendingWrite, Reply } from '../../examples/store/core/types.ts';
+import { Cluster, config, keyIn, replicasOf, where } from './node-harness.ts';
+
+const THREE = ['n1', 'n2', 'n3'];
+const G = 'n1+n2+n3';
+const none: Effects = { changes: [], messages: [], replies: [] };
+
+function ledByN1(over = {}): Cluster {
+  const c = new Cluster(THREE, over);
+  c.elect('n1', G);
+  return c;
+}
+
+const putS = (id: string, key: string, value: string): ClientRequest => ({ id, op: 'put', key, value, consistency: 'strong' });
+const getS = (id: string, key: string): ClientRequest => ({ id, op: 'get', key, consistency: 'strong' });
+const delS = (id: string, key: string): ClientRequest => ({ id, op: 'delete', key, consistency: 'strong' });
+const cas = (id: string, key: string, expected: string | null, value: string): ClientRequest => ({ id, op: 'cas', key, expected, value, consistency: 'strong' });
+const reply = (id: string, outcome: Reply['outcome'], leader: string | null = 'n1', term = 1, group = G): Reply => ({ id, outcome, group, leader, term });
+
+/** Write `value` under `key` through leader n1 and deliver everything. */
+function write(c: Cluster, id: string, key: string, value: string): void {
+  c.request('n1', putS(id, key, value));
+  c.pump();
+}
+
+describe('strong writes', () => {
+  it('leader: pending on its disk, replicate to the followers; nothing answered yet', () => {
+    const c = ledByN1();
+    const t = c.now;
+    const stored = put(empty<string>(), 'v', {}, 'n1', t);
+    const w: PendingWrite = { term: 1, stored, dot: { node: 'n1', counter: 1 } };
+    expect(c.request('n1', putS('r1', 'k', 'v'))).toEqual({
+      changes: [{ kind: 'pending', key: 'k', write: w }],
+      messages: [
+        { type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', write: w },
+        { type: 'replicate', from: 'n1', to: 'n3', group: G, term: 1, key: 'k', write: w },
+      ],
+      replies: [],
+    });
+    expect(c.node('n1').inflight).toEqual([{ request: putS('r1', 'k', 'v'), since: t, write: w, stored: [] }]);
+    // A follower stores it as pending (persisted before it acknowledges) and follows the sender.
+    expect(c.deliverOne(where({ to: 'n2' }), t + 5)).toEqual({
+      changes: [{ kind: 'pending', key: 'k', write: w }],
+      messages: [{ type: 'replicate-ok', from: 'n2', to: 'n1', group: G, term: 1, key: 'k', dot: w.dot }],
+      replies: [],
+    });
+    expect(c.node('n2').groups[G]).toMatchObject({ leader: 'n1', role: 'follower' });
+    expect(c.node('n2').store).toEqual({});
+    // With the leader, that is a majority: commit, answer 'written', tell the followers.
+    expect(c.deliverOne(where({ type: 'replicate-ok' }), t + 6)).toEqual({
+      changes: [
+        { kind: 'pending', key: 'k', write: null },
+        { kind: 'store', key: 'k', stored },
+      ],
+      messages: [
+        { type: 'commit', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', dot: w.dot },
+        { type: 'commit', from: 'n1', to: 'n3', group: G, term: 1, key: 'k', dot: w.dot },
+      ],
+      replies: [reply('r1', { kind: 'written', context: { n1: 1 } })],
+    });
+    expect(c.node('n1').store).toEqual({ k: stored });
+    expect(c.node('n1').pending).toEqual({});
+    expect(c.node('n1').inflight).toEqual([]);
+    expect(c.node('n1').groups[G]!.heardFrom.n2).toBe(t + 6);
+    // The follower commits on 'commit'.
+    expect(c.deliverOne(where({ type: 'commit', to: 'n2' }))).toEqual({
+      changes: [
+        { kind: 'pending', key: 'k', write: null },
+        { kind: 'store', key: 'k', stored },
+      ],
+      messages: [],
+      replies: [],
+    });
+    // The slow follower: replicate then commit, in order.
+    c.pump(where({ to: 'n3', type: 'replicate' }));
+    // Its late acknowledgement changes nothing at the leader.
+    expect(c.deliverOne(where({ type: 'replicate-ok', from: 'n3' }))).toEqual(none);
+    c.pump();
+    for (const id of THREE) expect(c.node(id).store).toEqual({ k: stored });
+    for (const id of THREE) expect(c.node(id).pending).toEqual({});
+  });
+
+  it('a commit for another write, or for nothing pending, changes nothing', () => {
+    const c = ledByN1();
+    const w: PendingWrite = { term: 1, stored: put(empty<string>(), 'v', {}, 'n1', 1), dot: { node: 'n1', counter: 1 } };
+    c.send({ type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', write: w });
+    expect(c.send({ type: 'commit', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', dot: { node: 'n1', counter: 2 } })).toEqual(none);
+    expect(c.send({ type: 'commit', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', dot: { node: 'n3', counter: 1 } })).toEqual(none);
+    expect(c.send({ type: 'commit', from: 'n1', to: 'n2', group: G, term: 1, key: 'other', dot: w.dot })).toEqual(none);
+    expect(c.node('n2').pending).toEqual({ k: w });
+  });
+
+  it('a follower sent the next write of a key in the same term commits the previous one first', () => {
+    const c = ledByN1();
+    const s1 = put(empty<string>(), 'a', {}, 'n1', 1);
+    const s2 = put(s1, 'b', s1.context, 'n1', 2);
+    const w1: PendingWrite = { term: 1, stored: s1, dot: { node: 'n1', counter: 1 } };
+    const w2: PendingWrite = { term: 1, stored: s2, dot: { node: 'n1', counter: 2 } };
+    c.send({ type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', write: w1 });
+    expect(c.send({ type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', write: w2 })).toEqual({
+      changes: [
+        { kind: 'pending', key: 'k', write: null },
+        { kind: 'store', key: 'k', stored: s1 },
+        { kind: 'pending', key: 'k', write: w2 },
+      ],
+      messages: [{ type: 'replicate-ok', from: 'n2', to: 'n1', group: G, term: 1, key: 'k', dot: w2.dot }],
+      replies: [],
+    });
+    // The same write again (a retransmission) is only stored again.
+    expect(c.send({ type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', write: w2 })!.changes).toEqual([{ kind: 'pending', key: 'k', write: w2 }]);
+    // A pending write of an older term is replaced, not committed: the new leader's sync holds it if it committed.
+    c.node('n3').pending.k = { ...w1, term: 0 };
+    expect(c.send({ type: 'replicate', from: 'n1', to: 'n3', group: G, term: 1, key: 'k', write: w2 })!.changes).toEqual([{ kind: 'pending', key: 'k', write: w2 }]);
+    expect(c.node('n3').store).toEqual({});
+  });
+
+  it('acknowledgements: only for the write in flight, from a follower, counted once; a follower ignores them', () => {
+    const five = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    const G5 = five.join('+');
+    const c = new Cluster(five, { replicas: 5 });
+    c.elect('n1', G5);
+    c.request('n1', putS('w', 'k', 'v'));
+    const dot = { node: 'n1', counter: 1 };
+    c.drop();
+    const ok = (from: string, d = dot, key = 'k') => c.send({ type: 'replicate-ok', from, to: 'n1', group: G5, term: 1, key, dot: d })!;
+    expect(ok('n2', { node: 'n1', counter: 2 })).toEqual(none);
+    expect(ok('n2', { node: 'n2', counter: 1 })).toEqual(none);
+    expect(ok('n2', dot, 'other')).toEqual(none);
+    expect(ok('n2')).toEqual(none);
+    expect(ok('n2')).toEqual(none); // the same follower twice is still one
+    expect(c.node('n1').inflight[0]!.stored).toEqual(['n2']);
+    expect(ok('n3').replies).toEqual([reply('w', { kind: 'written', context: { n1: 1 } }, 'n1', 1, G5)]);
+    expect(c.send({ type: 'replicate-ok', from: 'n1', to: 'n2', group: G5, term: 1, key: 'k', dot })).toEqual(none);
+  });
+
+  it('a single-node group commits a write at once', () => {
+    const c = new Cluster(['n1']);
+    c.tick('n1', 5000);
+    const stored = put(empty<string>(), 'v', {}, 'n1', 5000);
+    expect(c.request('n1', putS('w', 'k', 'v'))).toEqual({
+      changes: [
+        { kind: 'pending', key: 'k', write: { term: 1, stored, dot: { node: 'n1', counter: 1 } } },
+        { kind: 'pending', key: 'k', write: null },
+        { kind: 'store', key: 'k', stored },
+      ],
+      messages: [],
+      replies: [reply('w', { kind: 'written', context: { n1: 1 } }, 'n1', 1, 'n1')],
+    });
+    expect(c.request('n1', getS('r', 'k')).replies).toEqual([reply('r', { kind: 'value', values: ['v'], context: { n1: 1 } }, 'n1', 1, 'n1')]);
+  });
+
+  it('a strong write replaces every value the leader holds, siblings included', () => {
+    const c = ledByN1();
+    const a = put(empty<string>(), 'a', {}, 'n2', 1);
+    const b = put(empty<string>(), 'b', {}, 'n3', 1);
+    c.node('n1').store.k = reconcile(a, b);
+    c.request('n1', putS('w', 'k', 'c'));
+    expect(c.node('n1').pending.k!.stored).toEqual(put(reconcile(a, b), 'c', { n2: 1, n3: 1 }, 'n1', c.now));
+    expect(c.node('n1').pending.k!.dot).toEqual({ node: 'n1', counter: 1 });
+    c.pump();
+    expect(c.replies.n1!.at(-1)).toEqual(reply('w', { kind: 'written', context: { n1: 1, n2: 1, n3: 1 } }));
+    c.request('n1', getS('r', 'k'));
+    c.pump();
+    expect(c.replies.n1!.at(-1)).toEqual(reply('r', { kind: 'value', values: ['c'], context: { n1: 1, n2: 1, n3: 1 } }));
+  });
+
+  it('one write in flight per key: the next waits in order, other keys go at once', () => {
+    const c = ledByN1();
+    c.request('n1', putS('a1', 'a', '1'));
+    expect(c.request('n1', putS('a2', 'a', '2'))).toEqual(none);
+    expect(c.request('n1', delS('a3', 'a'))).toEqual(none);
+    expect(c.request('n1', putS('b1', 'b', '1')).messages.map((m) => [m.type, m.to])).toEqual([['replicate', 'n2'], ['replicate', 'n3']]);
+    expect(c.node('n1').inflight.map((f) => [f.request.id, f.write?.dot.counter ?? null])).toEqual([['a1', 1], ['a2', null], ['a3', null], ['b1', 1]]);
+    c.drop(where({ to: 'n3' }));
+    c.pump(where({ type: 'replicate', key: 'b' }));
+    expect(c.deliverOne(where({ type: 'replicate-ok', key: 'b' }))!.messages.map((m) => m.type)).toEqual(['commit', 'commit']); // b does not start anything of a
+    c.deliverOne(where({ type: 'replicate', key: 'a' }));
+    const fx = c.deliverOne(where({ type: 'replicate-ok' }))!;
+    const s1 = c.node('n1').store.a!;
+    const s2 = put(s1, '2', s1.context, 'n1', c.now);
+    const w2: PendingWrite = { term: 1, stored: s2, dot: { node: 'n1', counter: 2 } };
+    expect(fx).toEqual({
+      changes: [
+        { kind: 'pending', key: 'a', write: null },
+        { kind: 'store', key: 'a', stored: s1 },
+        { kind: 'pending', key: 'a', write: w2 },
+      ],
+      messages: [
+        { type: 'commit', from: 'n1', to: 'n2', group: G, term: 1, key: 'a', dot: { node: 'n1', counter: 1 } },
+        { type: 'commit', from: 'n1', to: 'n3', group: G, term: 1, key: 'a', dot: { node: 'n1', counter: 1 } },
+        { type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'a', write: w2 },
+        { type: 'replicate', from: 'n1', to: 'n3', group: G, term: 1, key: 'a', write: w2 },
+      ],
+      replies: [reply('a1', { kind: 'written', context: { n1: 1 } })],
+    });
+    c.pump((m) => m.to !== 'n3'); // n3 hears nothing more
+    expect(c.replies.n1!.map((r) => [r.id, r.outcome.kind])).toEqual([['b1', 'written'], ['a1', 'written'], ['a2', 'written'], ['a3', 'written']]);
+    expect(c.node('n1').store.a!.siblings.map((s) => [s.dot.counter, s.deleted])).toEqual([[3, true]]);
+    expect(c.node('n2').store.a).toEqual(c.node('n1').store.a);
+  });
+
+  it('delete writes a tombstone: a strong read then finds nothing, with the context', () => {
+    const c = ledByN1();
+    write(c, 'w', 'k', 'v');
+    write(c, 'd', 'k', 'v'); // n1:2
+    c.request('n1', delS('d2', 'k'));
+    const w = c.node('n1').pending.k!;
+    expect(w.stored).toEqual(remove(c.node('n1').store.k!, { n1: 2 }, 'n1', c.now));
+    c.pump();
+    expect(c.replies.n1!.at(-1)).toEqual(reply('d2', { kind: 'written', context: { n1: 3 } }));
+    expect(c.node('n3').store.k!.siblings).toEqual([{ dot: { node: 'n1', counter: 3 }, value: null, deleted: true, timestamp: c.now }]);
+    c.request('n1', getS('r', 'k'));
+    c.pump();
+    expect(c.replies.n1!.at(-1)).toEqual(reply('r', { kind: 'not-found', context: { n1: 3 } }));
+  });
+});
+
+describe('compare-and-set', () => {
+  it('matches a single equal value, and writes', () => {
+    const c = ledByN1();
+    write(c, 'w', 'k', 'a');
+    c.request('n1', cas('c', 'k', 'a', 'b'));
+    c.pump();
+    expect(c.replies.n1!.at(-1)).toEqual(reply('c', { kind: 'written', context: { n1: 2 } }));
+    expect(c.node('n2').store.k!.siblings.map((s) => s.value)).toEqual(['b']);
+  });
+
+  it('a different value is a mismatch, answered at once with the values, nothing written', () => {
+    const c = ledByN1();
+    write(c, 'w', 'k', 'a');
+    expect(c.request('n1', cas('c', 'k', 'x', 'b'))).toEqual({ changes: [], messages: [], replies: [reply('c', { kind: 'cas-mismatch', values: ['a'] })] });
+    expect(c.request('n1', cas('c2', 'k', null, 'b')).replies).toEqual([reply('c2', { kind: 'cas-mismatch', values: ['a'] })]);
+    expect(c.node('n1').inflight).toEqual([]);
+    // The next write of the key is not held up by a mismatch.
+    expect(c.request('n1', putS('p', 'k', 'z')).messages.map((m) => m.type)).toEqual(['replicate', 'replicate']);
+  });
+
+  it('expected null matches a key never written or deleted', () => {
+    const c = ledByN1();
+    c.request('n1', cas('c', 'k', null, 'first'));
+    c.pump();
+    expect(c.replies.n1!.at(-1)).toEqual(reply('c', { kind: 'written', context: { n1: 1 } }));
+    c.request('n1', delS('d', 'k'));
+    c.pump();
+    c.request('n1', cas('c2', 'k', null, 'again'));
+    c.pump();
+    expect(c.replies.n1!.at(-1)).toEqual(reply('c2', { kind: 'written', context: { n1: 3 } }));
+    expect(c.node('n1').store.k!.siblings.map((s) => s.value)).toEqual(['again']);
+  });
+
+  it('siblings never match, even if one of them is the expected value', () => {
+    const c = ledByN1();
+    c.node('n1').store.k = reconcile(put(empty<string>(), 'a', {}, 'n2', 1), put(empty<string>(), 'b', {}, 'n3', 1));
+    expect(c.request('n1', cas('c', 'k', 'a', 'x')).replies).toEqual([reply('c', { kind: 'cas-mismatch', values: ['a', 'b'] })]);
+    expect(c.request('n1', cas('c', 'k', null, 'x')).replies).toEqual([reply('c', { kind: 'cas-mismatch', values: ['a', 'b'] })]);
+  });
+
+  it('a waiting cas is checked against the value the write before it committed', () => {
+    const c = ledByN1();
+    c.request('n1', putS('p', 'k', 'a'));
+    c.request('n1', cas('c', 'k', 'a', 'b'));
+    c.pump();
+    expect(c.replies.n1!.map((r) => [r.id, r.outcome])).toEqual([
+      ['p', { kind: 'written', context: { n1: 1 } }],
+      ['c', { kind: 'written', context: { n1: 2 } }],
+    ]);
+  });
+});
+
+describe('strong reads', () => {
+  it('are answered only after a majority answered a heartbeat sent after the read arrived', () => {
+    const c = ledByN1();
+    write(c, 'w', 'k', 'v');
+    const g = c.node('n1').groups[G]!;
+    expect(g.round).toBe(1);
+    const fx = c.request('n1', getS('r', 'k'));
+    expect(fx).toEqual({
+      changes: [],
+      messages: [
+        { type: 'heartbeat', from: 'n1', to: 'n2', group: G, term: 1, round: 2 },
+        { type: 'heartbeat', from: 'n1', to: 'n3', group: G, term: 1, round: 2 },
+      ],
+      replies: [],
+    });
+    expect(c.node('n1').inflight).toEqual([{ request: getS('r', 'k'), since: c.now, round: 2 }]);
+    expect(g.heartbeatAt).toBe(c.now + 100);
+    // An answer to an older round proves nothing about now.
+    expect(c.send({ type: 'heartbeat-ok', from: 'n2', to: 'n1', group: G, term: 1, round: 1 })!.replies).toEqual([]);
+    c.deliverOne(where({ type: 'heartbeat', to: 'n2' }));
+    expect(c.deliverOne(where({ type: 'heartbeat-ok' }))!.replies).toEqual([reply('r', { kind: 'value', values: ['v'], context: { n1: 1 } })]);
+    c.deliverOne(where({ type: 'heartbeat', to: 'n3' }));
+    expect(c.deliverOne(where({ type: 'heartbeat-ok' }))!.replies).toEqual([]);
+  });
+
+  it('a key never written reads as not-found with an empty context', () => {
+    const c = ledByN1();
+    c.request('n1', getS('r', 'nothing'));
+    c.pump();
+    expect(c.replies.n1).toEqual([reply('r', { kind: 'not-found', context: {} })]);
+  });
+
+  it('several reads wait for their own rounds; a heartbeat-ok of another group does not answer them', () => {
+    const five = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    const c = new Cluster(five);
+    c.elect('n1', 'n1+n2+n3');
+    c.elect('n1', 'n1+n4+n5');
+    c.drop();
+    const k1 = keyIn(five, 'n1+n2+n3');
+    const k2 = keyIn(five, 'n1+n4+n5');
+    const a = c.node('n1').groups['n1+n2+n3']!.round;
+    const b = c.node('n1').groups['n1+n4+n5']!.round;
+    c.request('n1', getS('r1', k1));
+    c.request('n1', getS('r2', k2));
+    c.request('n1', getS('r3', k1));
+    expect(c.node('n1').inflight.map((f) => f.round)).toEqual([a + 1, b + 1, a + 2]);
+    c.drop();
+    expect(c.send({ type: 'heartbeat-ok', from: 'n4', to: 'n1', group: 'n1+n4+n5', term: 1, round: a + 2 })!.replies.map((r) => r.id)).toEqual(['r2']);
+    expect(c.send({ type: 'heartbeat-ok', from: 'n2', to: 'n1', group: 'n1+n2+n3', term: 1, round: a + 1 })!.replies.map((r) => r.id)).toEqual(['r1']);
+    expect(c.send({ type: 'heartbeat-ok', from: 'n3', to: 'n1', group: 'n1+n2+n3', term: 1, round: a + 2 })!.replies.map((r) => r.id)).toEqual(['r3']);
+  });
+});
+
+describe('timeouts', () => {
+  it("a sent write not confirmed in time is 'unknown'; a waiting write and a read are 'unavailable'", () => {
+    const c = ledByN1();
+    const t = c.now;
+    c.request('n1', putS('w1', 'k', '1'));
+    c.request('n1', putS('w2', 'k', '2'), t + 10);
+    c.request('n1', getS('r', 'j'), t + 20);
+    c.drop();
+    // Keep n1 leading: n2 answers every heartbeat (but never a replicate).
+    for (let now = t + 100; now < t + 2000; now += 100) {
+      c.tick('n1', now);
+      c.pump(where({ type: 'heartbeat' }));
+      c.pump(where({ type: 'heartbeat-ok', from: 'n2' }));
+      c.drop();
+    }
+    // The read was answered by n2's heartbeat-ok; only the writes are left.
+    expect(c.replies.n1).toEqual([reply('r', { kind: 'not-found', context: {} })]);
+    expect(c.tick('n1', t + 1999).replies).toEqual([]);
+    const fx = c.tick('n1', t + 2000);
+    expect(fx.replies).toEqual([
+      reply('w1', { kind: 'unknown', message: 'no majority of n1+n2+n3 confirmed the write within 2000 ms; it may or may not have been applied' }),
+    ]);
+    // w2 went as soon as w1 finished.
+    expect(fx.messages.filter((m) => m.type === 'replicate').map((m) => m.to)).toEqual(['n2', 'n3']);
+  });
+
+  it("a write still waiting behind another, and a read without a majority, time out as 'unavailable'", () => {
+    const c = ledByN1({ requestTimeoutMs: 500 });
+    const t = c.now;
+    c.request('n1', putS('w1', 'k', '1'), t + 1);
+    c.request('n1', putS('w2', 'k', '2'), t + 1);
+    c.request('n1', getS('r', 'k'), t + 1);
+    c.drop();
+    // The write before w2 finishes at the same tick, and w2 starts, but w2 was already too old: it times out
+    // in the same tick as 'unknown' (it was sent). The read was never confirmed.
+    const fx = c.tick('n1', t + 501);
+    expect(fx.replies).toEqual([
+      reply('w1', { kind: 'unknown', message: 'no majority of n1+n2+n3 confirmed the write within 500 ms; it may or may not have been applied' }),
+      reply('w2', { kind: 'unknown', message: 'no majority of n1+n2+n3 confirmed the write within 500 ms; it may or may not have been applied' }),
+      reply('r', { kind: 'unavailable', reason: 'no-majority', message: 'no majority of n1+n2+n3 answered within 500 ms; nothing was changed' }),
+    ]);
+    expect(c.node('n1').inflight).toEqual([]);
+  });
+
+  it("a write that waited behind another times out as 'unavailable' if it never started", () => {
+    const c = ledByN1({ requestTimeoutMs: 500 });
+    const t = c.now;
+    c.request('n1', putS('w1', 'k', '1'), t + 1);
+    c.request('n1', putS('w2', 'k', '2'), t + 1);
+    c.drop();
+    // w1 leaves the queue some other way than finishing: the queue is edited by hand to isolate the branch.
+    c.node('n1').inflight.shift();
+    const fx = c.tick('n1', t + 501);
+    expect(fx.replies).toEqual([reply('w2', { kind: 'unavailable', reason: 'no-majority', message: 'no majority of n1+n2+n3 answered within 500 ms; nothing was changed' })]);
+  });
+});
+
+describe('where a request goes', () => {
+  it('a node outside the key\'s group forwards it to the key\'s first replica', () => {
+    const five = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    const c = new Cluster(five);
+    const key = keyIn(five, 'n2+n3+n4');
+    const first = replicasOf(five, key)[0]!;
+    expect(c.request('n1', getS('r', key))).toEqual({ changes: [], messages: [], replies: [{ id: 'r', outcome: { kind: 'forward', to: first }, group: 'n2+n3+n4', leader: null, term: 0 }] });
+    expect(c.request('n1', { id: 'e', op: 'put', key, value: 'v', consistency: 'eventual' }).replies[0]!.outcome).toEqual({ kind: 'forward', to: first });
+    expect(c.node('n1').store).toEqual({});
+    // The first replica differs from key to key.
+    const firsts = new Set([0, 1, 2, 3].map((i) => replicasOf(five, keyIn(five, 'n2+n3+n4', i))[0]));
+    expect(firsts.size).toBeGreaterThan(1);
+  });
+
+  it('a follower that knows the leader forwards a strong request to it', () => {
+    const c = ledByN1();
+    expect(c.request('n2', putS('w', 'k', 'v'))).toEqual({ changes: [], messages: [], replies: [reply('w', { kind: 'forward', to: 'n1' })] });
+    expect(c.request('n3', getS('r', 'k')).replies).toEqual([reply('r', { kind: 'forward', to: 'n1' })]);
+  });
+
+  it('a node that knows no leader refuses with no-leader, naming the group and its replicas', () => {
+    const c = new Cluster(THREE);
+    const msg = 'group n1+n2+n3 has no leader that n2 can reach (an election is under way, or n2 cannot reach a majority of n1, n2, n3); nothing was changed';
+    expect(c.request('n2', putS('w', 'k', 'v'))).toEqual({ changes: [], messages: [], replies: [reply('w', { kind: 'unavailable', reason: 'no-leader', message: msg }, null, 0)] });
+    c.tick('n2', 1408); // a candidate knows no leader either
+    c.drop();
+    expect(c.request('n2', getS('r', 'k')).replies).toEqual([reply('r', { kind: 'unavailable', reason: 'no-leader', message: msg }, null, 1)]);
+  });
+
+  it('a node never forwards to itself', () => {
+    const c = new Cluster(THREE);
+    c.node('n2').groups[G]!.leader = 'n2'; // a follower that somehow names itself leader
+    expect(c.request('n2', getS('r', 'k')).replies[0]!.outcome).toMatchObject({ kind: 'unavailable', reason: 'no-leader' });
+  });
+
+  it('a leader not yet ready refuses with not-ready', () => {
+    const c = new Cluster(THREE);
+    c.tick('n1', 1086);
+    c.pump(where({ type: 'vote-request' }));
+    c.pump(where({ type: 'vote' }));
+    expect(c.node('n1').groups[G]!.role).toBe('leader');
+    expect(c.request('n1', putS('w', 'k', 'v'))).toEqual({
+      changes: [],
+      messages: [],
+      replies: [reply('w', { kind: 'unavailable', reason: 'not-ready', message: 'n1 was just elected leader of n1+n2+n3 (term 1) and is copying its data to a majority; nothing was changed, retry in a moment' })],
+    });
+    expect(c.node('n1').inflight).toEqual([]);
+  });
+});
+
+describe('eventual requests', () => {
+  const putE = (id: string, key: string, value: string, context?: Record<string, number>): ClientRequest =>
+    context ? { id, op: 'put', key, value, consistency: 'eventual', context } : { id, op: 'put', key, value, consistency: 'eventual' };
+
+  it('any replica takes a write alone: stores it, answers, and gossips it to the other replicas', () => {
+    const c = new Cluster(THREE);
+    const stored = put(empty<string>(), 'v', {}, 'n2', 7);
+    const order = replicasOf(THREE, 'k').filter((n) => n !== 'n2');
+    expect(c.request('n2', putE('e', 'k', 'v'), 7)).toEqual({
+      changes: [{ kind: 'store', key: 'k', stored }],
+      messages: order.map((to) => ({ type: 'gossip', from: 'n2', to, key: 'k', stored })),
+      replies: [{ id: 'e', outcome: { kind: 'written', context: { n2: 1 } }, group: G, leader: null, term: 0 }],
+    });
+    expect(c.deliverOne(where({ to: 'n1' }))).toEqual({ changes: [{ kind: 'store', key: 'k', stored }], messages: [], replies: [] });
+    // The same gossip again changes nothing.
+    expect(c.send({ type: 'gossip', from: 'n2', to: 'n1', key: 'k', stored })).toEqual(none);
+    expect(c.request('n1', { id: 'g', op: 'get', key: 'k', consistency: 'eventual' }).replies).toEqual([
+      { id: 'g', outcome: { kind: 'value', values: ['v'], context: { n2: 1 } }, group: G, leader: null, term: 0 },
+    ]);
+    // A replica that has not heard yet answers from what it has: nothing.
+    expect(c.request('n3', { id: 'g', op: 'get', key: 'k', consistency: 'eventual' }).replies[0]!.outcome).toEqual({ kind: 'not-found', context: {} });
+  });
+
+  it('concurrent writes come back as siblings; a write with their context replaces them; delete leaves a tombstone', () => {
+    const c = new Cluster(THREE);
+    c.request('n1', putE('a', 'k', 'from-n1'), 1);
+    c.request('n2', putE('b', 'k', 'from-n2'), 2);
+    c.pump();
+    const read = (id: string) => c.request(id, { id: 'g', op: 'get', key: 'k', consistency: 'eventual' }).replies[0]!.outcome;
+    for (const id of THREE) expect(read(id)).toEqual({ kind: 'value', values: ['from-n1', 'from-n2'], context: { n1: 1, n2: 1 } });
+    expect(c.request('n3', putE('m', 'k', 'merged', { n1: 1, n2: 1 }), 3).replies[0]!.outcome).toEqual({ kind: 'written', context: { n1: 1, n2: 1, n3: 1 } });
+    c.pump();
+    for (const id of THREE) expect(read(id)).toEqual({ kind: 'value', values: ['merged'], context: { n1: 1, n2: 1, n3: 1 } });
+    // A blind write (no context) is concurrent with what is there.
+    c.request('n1', putE('x', 'k', 'blind'), 4);
+    expect(read('n1')).toEqual({ kind: 'value', values: ['blind', 'merged'], context: { n1: 2, n2: 1, n3: 1 } });
+    // Delete with the context: a tombstone that gossips like a value.
+    const fx = c.request('n1', { id: 'd', op: 'delete', key: 'k', consistency: 'eventual', context: { n1: 2, n2: 1, n3: 1 } }, 5);
+    expect(fx.replies[0]!.outcome).toEqual({ kind: 'written', context: { n1: 3, n2: 1, n3: 1 } });
+    expect(fx.changes).toEqual([{ kind: 'store', key: 'k', stored: { siblings: [{ dot: { node: 'n1', counter: 3 }, value: null, deleted: true, timestamp: 5 }], context: { n1: 3, n2: 1, n3: 1 } } }]);
+    c.pump();
+    for (const id of THREE) expect(read(id)).toEqual({ kind: 'not-found', context: { n1: 3, n2: 1, n3: 1 } });
+    // A delete without a context removes nothing it did not see.
+    c.request('n2', putE('y', 'k', 'again'), 6);
+    c.request('n2', { id: 'd2', op: 'delete', key: 'k', consistency: 'eventual' }, 7);
+    expect(read('n2')).toEqual({ kind: 'value', values: ['again'], context: { n1: 3, n2: 3, n3: 1 } });
+  });
+
+  it('eventual reads and writes work on a leader and on a follower alike, and cas is refused', () => {
+    const c = ledByN1();
+    expect(c.request('n2', putE('e', 'k', 'v')).replies[0]).toEqual(reply('e', { kind: 'written', context: { n2: 1 } }));
+    expect(c.request('n1', { id: 'c', op: 'cas', key: 'k', expected: null, value: 'v', consistency: 'eventual' } as unknown as ClientRequest)).toEqual({
+      changes: [],
+      messages: [],
+      replies: [reply('c', { kind: 'unavailable', reason: 'not-ready', message: 'compare-and-set needs consistency=strong' })],
+    });
+  });
+
+  it('gossip for a key this node does not replicate is ignored', () => {
+    const five = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    const c = new Cluster(five);
+    const key = keyIn(five, 'n2+n3+n4');
+    expect(c.send({ type: 'gossip', from: 'n2', to: 'n1', key, stored: put(empty<string>(), 'v', {}, 'n2', 1) })).toEqual(none);
+    expect(c.node('n1').store).toEqual({});
+  });
+});
+
+describe('anti-entropy', () => {
+  it('every antiEntropyMs each node sends each fellow replica a digest per group; equal digests end there', () => {
+    const c = new Cluster(THREE, { antiEntropyMs: 1000 });
+    c.node('n1').groups[G]!.electionAt = 1e9;
+    expect(c.tick('n1', 999)).toEqual(none);
+    const fx = c.tick('n1', 1000);
+    expect(fx.messages.map((m) => [m.type, m.to])).toEqual([['digest', 'n2'], ['digest', 'n3']]);
+    expect(c.node('n1').antiEntropyAt).toBe(2000);
+    expect(c.deliverOne(where({ to: 'n2' }))).toEqual(none);
+    expect(c.tick('n1', 1999).messages).toEqual([]);
+    expect(c.tick('n1', 2000).messages).toHaveLength(2);
+  });
+
+  it('a different digest starts an exchange both ways; both replicas end equal', () => {
+    const c = new Cluster(THREE, { antiEntropyMs: 1000 });
+    const a = put(empty<string>(), 'a', {}, 'n1', 1);
+    const b = put(empty<string>(), 'b', {}, 'n2', 1);
+    const b1 = put(empty<string>(), 'b-n1', {}, 'n1', 2);
+    c.node('n1').store = { a, b: b1 };
+    c.node('n2').store = { b };
+    c.node('n1').groups[G]!.electionAt = 1e9;
+    c.tick('n1', 1000);
+    c.drop(where({ to: 'n3' }));
+    const fx = c.deliverOne(where({ to: 'n2' }))!;
+    expect(fx).toEqual({ changes: [], messages: [{ type: 'exchange', from: 'n2', to: 'n1', group: G, data: { b }, reply: true }], replies: [] });
+    const fx2 = c.deliverOne(where({ to: 'n1' }))!;
+    const merged = reconcile(b1, b);
+    expect(fx2).toEqual({
+      changes: [{ kind: 'store', key: 'b', stored: merged }],
+      messages: [{ type: 'exchange', from: 'n1', to: 'n2', group: G, data: { a, b: merged }, reply: false }],
+      replies: [],
+    });
+    expect(c.deliverOne(where({ to: 'n2' }))).toEqual({ changes: [{ kind: 'store', key: 'a', stored: a }, { kind: 'store', key: 'b', stored: reconcile(b, merged) }], messages: [], replies: [] });
+    expect(c.node('n2').store).toEqual(c.node('n1').store);
+    expect(c.queue).toEqual([]);
+  });
+
+  it('digests and exchanges of a group this node is not in, and exchanged keys of another group, are ignored', () => {
+    const five = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    const c = new Cluster(five);
+    const mine = keyIn(five, 'n1+n2+n3');
+    const theirs = keyIn(five, 'n2+n3+n4');
+    const v = put(empty<string>(), 'v', {}, 'n2', 1);
+    expect(c.send({ type: 'digest', from: 'n2', to: 'n1', group: 'n2+n3+n4', digest: 1 })).toEqual(none);
+    expect(c.send({ type: 'exchange', from: 'n2', to: 'n1', group: 'n2+n3+n4', data: { [theirs]: v }, reply: true })).toEqual(none);
+    expect(c.send({ type: 'exchange', from: 'n2', to: 'n1', group: 'n1+n2+n3', data: { [theirs]: v, [mine]: v }, reply: false })).toEqual({
+      changes: [{ kind: 'store', key: mine, stored: v }],
+      messages: [],
+      replies: [],
+    });
+  });
+
+  it('partitioned eventual writes on both sides converge after the partition heals (anti-entropy only)', () => {
+    const c = new Cluster(THREE, { antiEntropyMs: 1000 });
+    for (const id of THREE) c.node(id).groups[G]!.electionAt = 1e9;
+    c.request('n1', { id: 'a', op: 'put', key: 'x', value: 'left', consistency: 'eventual' }, 10);
+    c.request('n3', { id: 'b', op: 'put', key: 'x', value: 'right', consistency: 'eventual' }, 20);
+    c.request('n3', { id: 'c', op: 'put', key: 'y', value: 'only-right', consistency: 'eventual' }, 30);
+    c.drop(); // the partition ate the gossip
+    for (const id of THREE) c.tick(id, 1000);
+    c.pump();
+    const stores = THREE.map((id) => c.node(id).store);
+    expect(stores[1]).toEqual(stores[0]);
+    expect(stores[2]).toEqual(stores[0]);
+    expect(c.request('n2', { id: 'g', op: 'get', key: 'x', consistency: 'eventual' }).replies[0]!.outcome).toEqual({ kind: 'value', values: ['left', 'right'], context: { n1: 1, n3: 1 } });
+    // Converged: the next round of digests starts no exchange.
+    for (const id of THREE) c.tick(id, 2000);
+    expect(c.pump()).toBe(6);
+  });
+});
+
+describe('membership', () => {
+  it('groups are recomputed; terms of groups left are kept and come back when the group is rejoined', () => {
+    const c = ledByN1();
+    const n1 = c.node('n1');
+    c.request('n1', putS('w', 'k', 'v'));
+    c.drop();
+    const fx = c.step('n1', { type: 'members', now: c.now, members: ['n1', 'n2', 'n4'] });
+    expect(Object.keys(n1.groups)).toEqual(['n1+n2+n4']);
+    expect(n1.groups['n1+n2+n4']).toMatchObject({ term: 0, role: 'follower', leader: null, replicas: ['n1', 'n2', 'n4'] });
+    expect(n1.terms[G]).toEqual({ term: 1, votedFor: 'n1' });
+    expect(fx.changes).toEqual([]); // k stays pending: n1 is still one of its replicas
+    expect(n1.members).toEqual(['n1', 'n2', 'n4']);
+    const t = c.now + 10;
+    c.step('n1', { type: 'members', now: t, members: ['n3', 'n2', 'n1'] });
+    expect(n1.groups[G]).toMatchObject({ term: 1, votedFor: 'n1', role: 'follower', leader: null, electionAt: electionDeadline(config('n1'), G, 1, t) });
+  });
+
+  it('a group that stays keeps its state; a leader of a group that vanished steps down', () => {
+    const c = ledByN1();
+    const g = c.node('n1').groups[G]!;
+    c.step('n1', { type: 'members', now: c.now, members: ['n1', 'n2', 'n3', 'n4'] });
+    expect(c.node('n1').groups[G]).toBe(g); // n1+n2+n3 is still a group of the 4-node ring
+    expect(g.role).toBe('leader');
+    c.step('n1', { type: 'members', now: c.now, members: ['n1', 'n2', 'n4'] });
+    expect(g.role).toBe('follower');
+    expect(c.node('n1').groups[G]).toBeUndefined();
+  });
+
+  it('pending writes of keys this node no longer replicates are dropped', () => {
+    const c = ledByN1();
+    const w: PendingWrite = { term: 1, stored: put(empty<string>(), 'v', {}, 'n1', 1), dot: { node: 'n1', counter: 1 } };
+    c.node('n2').pending.k1 = w; // k1: n1,n2,n3 -> n2,n3,n4
+    c.node('n2').pending.k0 = w; // k0: n1,n2,n3 -> n4,n1,n3 (n2 no longer)
+    const fx = c.step('n2', { type: 'members', now: c.now, members: ['n1', 'n2', 'n3', 'n4'] });
+    expect(fx).toEqual({ changes: [{ kind: 'pending', key: 'k0', write: null }], messages: [], replies: [] });
+    expect(Object.keys(c.node('n2').pending)).toEqual(['k1']);
+  });
+
+  it('keys that moved are handed off, and deleted only after every new replica confirmed them', () => {
+    const c = new Cluster(THREE);
+    const four = ['n1', 'n2', 'n3', 'n4'];
+    c.request('n1', { id: 'e', op: 'put', key: 'k1', value: 'v', consistency: 'eventual' }, 5);
+    c.request('n1', { id: 'e', op: 'put', key: 'k7', value: 'stays', consistency: 'eventual' }, 5);
+    c.pump();
+    const stored = c.node('n1').store.k1!;
+    c.add('n4', four);
+    for (const id of ['n2', 'n3']) c.step(id, { type: 'members', now: 10, members: four });
+    expect(c.queue).toEqual([]);
+    const fx = c.step('n1', { type: 'members', now: 10, members: four });
+    expect(fx).toEqual({
+      changes: [],
+      messages: ['n2', 'n3', 'n4'].map((to) => ({ type: 'handoff', from: 'n1', to, data: { k1: stored } })),
+      replies: [],
+    });
+    // n2 already has it: it confirms with its context, changing nothing.
+    expect(c.deliverOne(where({ to: 'n2' }))).toEqual({ changes: [], messages: [{ type: 'handoff-ok', from: 'n2', to: 'n1', contexts: { k1: { n1: 1 } } }], replies: [] });
+    expect(c.deliverOne(where({ type: 'handoff-ok' }))).toEqual(none);
+    expect(c.node('n1').handoffs).toEqual({ k1: ['n2'] });
+    // n4 is new: it stores the key, then confirms.
+    expect(c.deliverOne(where({ to: 'n4' }))).toEqual({ changes: [{ kind: 'store', key: 'k1', stored }], messages: [{ type: 'handoff-ok', from: 'n4', to: 'n1', contexts: { k1: { n1: 1 } } }], replies: [] });
+    c.deliverOne(where({ type: 'handoff-ok' }));
+    expect(c.node('n1').handoffs).toEqual({ k1: ['n2', 'n4'] });
+    // A repeated confirmation is counted once.
+    c.send({ type: 'handoff-ok', from: 'n4', to: 'n1', contexts: { k1: { n1: 1 } } });
+    expect(c.node('n1').handoffs).toEqual({ k1: ['n2', 'n4'] });
+    expect(c.node('n1').store.k1).toEqual(stored);
+    c.deliverOne(where({ to: 'n3' }));
+    expect(c.deliverOne(where({ type: 'handoff-ok' }))).toEqual({ changes: [{ kind: 'store', key: 'k1', stored: null }], messages: [], replies: [] });
+    expect(c.node('n1').store).toEqual({ k7: c.node('n2').store.k7 });
+    expect(c.node('n1').handoffs).toEqual({});
+    // Nothing left to hand off: the next anti-entropy round sends no handoff.
+    expect(c.node('n1').store.k1).toBeUndefined();
+  });
+
+  it('a confirmation older than the copy here, for a key still replicated here, or for a key not held, deletes nothing', () => {
+    const c = new Cluster(THREE);
+    const four = ['n1', 'n2', 'n3', 'n4'];
+    c.request('n1', { id: 'e', op: 'put', key: 'k1', value: 'v', consistency: 'eventual' }, 5);
+    c.request('n1', { id: 'e', op: 'put', key: 'k1', value: 'v2', consistency: 'eventual', context: { n1: 1 } }, 6);
+    c.request('n1', { id: 'e', op: 'put', key: 'k7', value: 'v', consistency: 'eventual' }, 6);
+    c.drop();
+    c.step('n1', { type: 'members', now: 10, members: four });
+    c.drop();
+    for (const from of ['n2', 'n3', 'n4']) {
+      // n1 wrote k1 twice: a context that has seen only the first is behind ('after' from n1's side); a
+      // concurrent one is not enough either.
+      expect(c.send({ type: 'handoff-ok', from, to: 'n1', contexts: { k1: { n1: 1 } } })).toEqual(none);
+      expect(c.send({ type: 'handoff-ok', from, to: 'n1', contexts: { k1: { n1: 1, n9: 1 } } })).toEqual(none);
+      expect(c.send({ type: 'handoff-ok', from, to: 'n1', contexts: { k7: { n1: 1 }, gone: {} } })).toEqual(none);
+    }
+    expect(c.node('n1').handoffs).toEqual({});
+    expect(Object.keys(c.node('n1').store).sort()).toEqual(['k1', 'k7']);
+    // A context that has seen more than n1's copy counts ('before').
+    for (const from of ['n2', 'n3']) c.send({ type: 'handoff-ok', from, to: 'n1', contexts: { k1: { n1: 3 } } });
+    expect(c.node('n1').handoffs).toEqual({ k1: ['n2', 'n3'] });
+    // Not from a replica: the list grows but never covers the replicas without n4.
+    c.send({ type: 'handoff-ok', from: 'n5', to: 'n1', contexts: { k1: { n1: 2 } } });
+    expect(c.node('n1').store.k1).toBeDefined();
+    expect(c.send({ type: 'handoff-ok', from: 'n4', to: 'n1', contexts: { k1: { n1: 2 } } })!.changes).toEqual([{ kind: 'store', key: 'k1', stored: null }]);
+  });
+
+  it('a node that does not replicate a handed-off key does not take it, and confirms nothing for it', () => {
+    const c = new Cluster(THREE);
+    const v = put(empty<string>(), 'v', {}, 'n9', 1);
+    // k0 under n1,n2,n3 is on all three; give n2 a ring of four where k0 is on n4,n1,n3.
+    c.step('n2', { type: 'members', now: 0, members: ['n1', 'n2', 'n3', 'n4'] });
+    expect(c.send({ type: 'handoff', from: 'n9', to: 'n2', data: { k0: v, k1: v } })).toEqual({
+      changes: [{ kind: 'store', key: 'k1', stored: v }],
+      messages: [{ type: 'handoff-ok', from: 'n2', to: 'n9', contexts: { k1: { n9: 1 } } }],
+      replies: [],
+    });
+  });
+
+  it('anti-entropy hands off again what is still not confirmed', () => {
+    const c = new Cluster(THREE, { antiEntropyMs: 1000 });
+    c.request('n1', { id: 'e', op: 'put', key: 'k1', value: 'v', consistency: 'eventual' }, 5);
+    c.drop();
+    c.step('n1', { type: 'members', now: 10, members: ['n1', 'n2', 'n3', 'n4'] });
+    c.drop();
+    for (const g of Object.values(c.node('n1').groups)) g.electionAt = 1e9;
+    const fx = c.tick('n1', 1000);
+    expect(fx.messages.filter((m) => m.type === 'handoff').map((m) => m.to)).toEqual(['n2', 'n3', 'n4']);
+    expect(fx.messages.filter((m) => m.type === 'digest')).toHaveLength(6); // 3 groups of n1 in the 4-node ring, 2 peers each
+  });
+
+  it('a restarted node comes back with its groups, terms, store and pending writes', () => {
+    const c = ledByN1();
+    write(c, 'w', 'a', '1');
+    c.request('n1', putS('w2', 'b', '2'));
+    c.pump(where({ type: 'replicate' }));
+    const saved = replay(c.log.n2!);
+    const again = createNode(config('n2', c.over), THREE, saved, c.now);
+    expect(again.store).toEqual(c.node('n2').store);
+    expect(again.pending).toEqual(c.node('n2').pending);
+    expect(again.groups[G]).toMatchObject({ term: 1, votedFor: 'n1', role: 'follower', leader: null });
+    expect(status(again).pending).toBe(1);
+  });
+});
+
+describe('a leader elected after a crash keeps every acknowledged write', () => {
+  it('n1 acknowledges with n2 only and dies; n3 and n2 elect n3, which serves the write', () => {
+    const c = ledByN1();
+    c.request('n1', putS('w', 'k', 'acked'));
+    c.drop(where({ to: 'n3' }));
+    c.pump(where({ to: 'n2' }));
+    c.pump(where({ type: 'replicate-ok' }));
+    expect(c.replies.n1!.at(-1)!.outcome.kind).toBe('written');
+    c.drop(); // n1 crashes: its commit never reaches n2, which holds the write only as pending
+    delete c.nodes.n1;
+    expect(c.node('n2').store).toEqual({});
+    c.elect('n3', G);
+    const g = c.node('n3').groups[G]!;
+    expect(g).toMatchObject({ role: 'leader', term: 2, ready: true });
+    c.request('n3', getS('r', 'k'));
+    c.pump();
+    expect(c.replies.n3).toEqual([reply('r', { kind: 'value', values: ['acked'], context: { n1: 1 } }, 'n3', 2)]);
+    // n2 dropped the old-term pending write after the sync (the merge holds it, committed).
+    expect(c.node('n2').pending).toEqual({});
+    expect(c.node('n2').store.k).toEqual(c.node('n3').store.k);
+  });
+});
