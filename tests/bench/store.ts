@@ -274,12 +274,12 @@ async function partitionPhase(cluster: KvCluster, cut: number): Promise<Availabi
 }
 
 // Ctrl-C or an error must not leave servers running or temporary directories behind.
-let stopping = false;
+// Every path out waits for the same clean-up (an interrupted run also fails its requests, and that failure
+// must not exit before the clean-up has removed the data directories).
+let stopping: Promise<void> | null = null;
 async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    await stopAll(); // SIGKILL to every member this bench started (also a SIGSTOPped one), temp dirs removed
-  }
+  stopping ??= stopAll(); // SIGKILL to every member this bench started (also a SIGSTOPped one), temp dirs removed
+  await stopping;
   process.exit(code);
 }
 process.on('SIGINT', () => {
