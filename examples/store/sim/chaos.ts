@@ -6,7 +6,9 @@
 // Pure: no node: imports, no timers, no clock, no Math.random (see tests/store/sim-purity.test.ts).
 
 import { mulberry32 } from '../../shared/random.ts';
-import type { Consistency } from '../core/types.ts';
+import { groupOf } from '../core/node.ts';
+import { createRing } from '../core/ring.ts';
+import { defaultConfig, type Consistency } from '../core/types.ts';
 import { draw } from './network.ts';
 import type { Action } from './script.ts';
 
@@ -21,7 +23,7 @@ export const EVENTUAL_KEYS = ['e1', 'e2', 'e3', 'e4'];
  * two nodes against the rest) or heal it. At most one node is down at a time, so every group keeps a
  * majority of live nodes once partitions heal. Then:
  * - strong: heal, restart, let 4 s pass, crash one more node (which may lead some groups) and leave it
- *   down; 4 s later strong-read every key from another node, three times over two seconds (the checks use
+ *   down; 4 s later strong-read every key at another of its replicas, three times over two seconds (the checks use
  *   the last read that got an answer).
  * - eventual: heal, restart, and let 10 s pass with no requests (anti-entropy every second).
  */
@@ -62,9 +64,14 @@ export function chaosScript(seed: number, mode: Consistency, nodes: readonly str
   if (mode === 'strong') {
     const victim = pick(nodes);
     script.push({ at: CHAOS_MS + 4_000, do: 'crash', node: victim });
-    const readers = nodes.filter((n) => n !== victim);
+    // Each key is read at one of its own replicas: a node outside the replica set forwards to the key's first
+    // replica, which may be the crashed one (the core names one node to forward to, not every replica).
+    const ring = createRing(nodes, defaultConfig.vnodes);
     for (const at of [CHAOS_MS + 8_000, CHAOS_MS + 9_000, CHAOS_MS + 10_000]) {
-      for (const key of STRONG_KEYS) script.push({ at, do: 'request', node: pick(readers), op: 'get', key, consistency: 'strong' });
+      for (const key of STRONG_KEYS) {
+        const readers = groupOf(ring, key, defaultConfig.replicas).replicas.filter((n) => n !== victim);
+        script.push({ at, do: 'request', node: pick(readers), op: 'get', key, consistency: 'strong' });
+      }
     }
   }
   return script;
