@@ -3,12 +3,13 @@
 // for the same nodes, tokens and keys; its link reproduces the ring; a bad link gets a clear message; axe, the
 // keyboard, reduced motion and a 375 px phone are all fine with it running.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
 import { addNode, createRing, hashString, keyMovement, loadShare, removeNode, type Ring } from '../../examples/store/core/ring.ts';
 import { sampleKeys } from '../../examples/store/browser/ring-model.ts';
 import { newContext, seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
 
 const PAGE = '/data-store/03-partitioning-cap';
+const JS_BUDGET = 300_000;
 // Written out by hand, not with the component's own link helper.
 const FIVE = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const RUN_QUERY = `?example=ring&seed=42&vnodes=128&nodes=${FIVE.join(',')}`;
@@ -156,15 +157,22 @@ describe('the live ring', () => {
     }
   });
 
-  test('nothing of it loads before Start; Start from the keyboard loads it, and a seed is picked and shown', async () => {
+  test('nothing of it loads before Start, the page stays within the JS budget; Start from the keyboard loads it', async () => {
     const context = await newContext(site.browser);
     try {
       const page = await context.newPage();
       const problems = watchProblems(page);
       const requested: string[] = [];
       page.on('request', (r) => requested.push(r.url()));
+      const scripts: Promise<number>[] = [];
+      page.on('response', (res: Response) => {
+        const isJs = res.request().resourceType() === 'script' || /javascript/.test(res.headers()['content-type'] ?? '');
+        if (isJs) scripts.push(res.body().then((b) => b.length, () => 0));
+      });
       await page.goto(site.server.url + PAGE);
       await page.waitForLoadState('networkidle');
+      const js = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
+      expect(js, `${PAGE} runs ${js} bytes of JavaScript before the example starts`).toBeLessThanOrEqual(JS_BUDGET);
       expect(await page.getByTestId('ring-drawing').count()).toBe(0);
       expect(requested.filter((u) => /RingExample/.test(u))).toEqual([]);
       const start = page.locator('[data-live-example="ring"] button.live-example-start');
