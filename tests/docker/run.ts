@@ -13,7 +13,9 @@
 //      timeout set through the variables the file reads (never a different topology);
 //   5. SIGKILLs a worker while it holds a lease, and checks every job still completes exactly once;
 //   6. SIGKILLs the broker and starts it again, and checks that nothing acknowledged was lost;
-//   7. always cleans up: containers, network, volume, images, temporary files, and the daemon if it started one.
+//   7. the store (Part II): docker/store/compose.yaml on the same image, a real partition (network disconnect)
+//      and a crashed leader (tests/docker/store-scenarios.ts);
+//   8. always cleans up: containers, network, volume, images, temporary files, and the daemon if it started one.
 // It ends with `N passed, M failed` and exits 1 if anything failed.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -29,6 +31,7 @@ import { startCacheRegistry, type CacheRegistry } from './npm-cache-registry.ts'
 import { ComposeProject } from './compose.ts';
 import { run, waitFor, log } from './exec.ts';
 import { crashBrokerScenario, killWorkerScenario, type Check } from './scenarios.ts';
+import { StoreRun } from './store-scenarios.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const COMPOSE_FILE = join(REPO, 'docker/queue/compose.yaml');
@@ -66,6 +69,7 @@ function freePort(): Promise<number> {
 
 let daemon: Daemon | undefined;
 let project: ComposeProject | undefined;
+let store: StoreRun | undefined;
 let imageBuilt = false;
 let baseMade = false; // true only when this run made the stand-in (a daemon's own node:20-slim is left alone)
 let registry: CacheRegistry | undefined;
@@ -80,6 +84,7 @@ function cleanup(): Promise<void> {
       const down = await project.compose(['down', '-v', '--remove-orphans', '--timeout', '5'], true);
       if (down.code !== 0) log(`cleanup: compose down failed: ${down.stderr.trim()}`);
     }
+    if (store) await store.cleanup();
     if (registry) await registry.close();
     rmSync(tempDir, { recursive: true, force: true });
     for (const [image, ours] of [[IMAGE, imageBuilt], [BASE, baseMade]] as const) {
@@ -193,6 +198,11 @@ async function main(): Promise<void> {
   const ctx = { project, base, jobs: JOBS, check };
   await killWorkerScenario(ctx);
   await crashBrokerScenario(ctx);
+
+  // 7. The store, on the image just built.
+  const queue = project;
+  store = new StoreRun((file, name, storeEnv) => new ComposeProject(file, name, storeEnv, queue.docker), daemon.env, check);
+  await store.run(join(REPO, 'docker/store/compose.yaml'), IMAGE, freePort);
 }
 
 try {
@@ -205,6 +215,7 @@ const failed = results.filter((r) => !r.ok).length;
 if (failed > 0 && project) {
   log('service logs (last lines), to see why:');
   console.log(await project.logs().catch((e: unknown) => String(e)));
+  if (store) console.log(await store.logs().catch((e: unknown) => String(e)));
 }
 await cleanup();
 console.log(`\n${results.length - failed} passed, ${failed} failed`);
