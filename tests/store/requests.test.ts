@@ -290,6 +290,7 @@ describe('parsePeerBatch', () => {
     expect(peerError({})).toBe('batch.messages[0].type is not a message type');
     expect(peerError({ type: 7 })).toBe('batch.messages[0].type is not a message type');
     expect(peerError({ type: 'toString' })).toBe('batch.messages[0].type is not a message type');
+    expect(peerError({ ...samples[0], type: ['heartbeat'] })).toBe('batch.messages[0].type is not a message type');
     expect(error(parsePeerBatch(batch(samples[0], { type: 'x' })))).toBe('batch.messages[1].type is not a message type');
     expect(peerError({ ...samples[0], extra: true })).toBe('batch.messages[0] has an unknown field "extra"');
     expect(peerError({ ...samples[0], ['e'.repeat(50)]: true })).toBe(`batch.messages[0] has an unknown field "${'e'.repeat(40)}"`);
@@ -355,6 +356,7 @@ describe('parsePeerBatch', () => {
       [13, 'data', null, 'batch.messages[0].data must be an object'],
       [13, 'group', null, 'batch.messages[0].group must be a string'],
       [14, 'data', { k: null }, 'batch.messages[0].data["k"] must be an object'],
+      [14, 'data', { k: stored, j: null }, 'batch.messages[0].data["j"] must be an object'],
       [14, 'data', { ['q'.repeat(50)]: null }, `batch.messages[0].data["${'q'.repeat(40)}"] must be an object`],
       [15, 'contexts', { k: { n1: -1 } }, 'batch.messages[0].contexts["k"]: the counter for node "n1" must be a whole number >= 0'],
       [15, 'contexts', [], 'batch.messages[0].contexts must be an object'],

@@ -70,8 +70,7 @@ export function parseConsistency(query: readonly (readonly [string, string])[]):
 }
 
 /** The fields each operation's body may hold. GET has no body; DELETE's is optional. */
-const BODY_FIELDS: Record<ClientOp, string[]> = {
-  get: [],
+const BODY_FIELDS: Record<Exclude<ClientOp, 'get'>, string[]> = {
   put: ['value', 'context'],
   delete: ['context'],
   cas: ['expected', 'value'],
@@ -259,5 +258,5 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
   if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value).slice(0, 40)}`;
+  return `${typeof value} ${String(value)}`; // a number or a boolean: short
 }

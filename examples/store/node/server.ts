@@ -200,12 +200,12 @@ export class StoreServer {
     const meta = { key: request.key, node: this.id, group: reply.group, leader: reply.leader, term: reply.term };
     const outcome = reply.outcome;
     if (outcome.kind !== 'forward') return answer(res, outcome, meta);
-    // Another node must take it: the leader (strong), or a replica (eventual). Eventual requests may try
-    // every replica; a strong one only the leader.
-    const targets =
-      request.consistency === 'eventual'
-        ? [outcome.to, ...preferenceList(this.state.ring, request.key, this.state.config.replicas).filter((n) => n !== outcome.to && n !== this.id)]
-        : [outcome.to];
+    // Another node must take it. A replica of the key names its group's leader: only that one will do. A node
+    // outside the key's group names the key's first replica; any replica will do (it forwards to its leader
+    // in turn, or takes an eventual request itself), so the others are tried if that one does not answer.
+    const member = this.state.groups[reply.group] !== undefined;
+    const replicas = preferenceList(this.state.ring, request.key, this.state.config.replicas);
+    const targets = member && request.consistency === 'strong' ? [outcome.to] : [outcome.to, ...replicas.filter((n) => n !== outcome.to && n !== this.id)];
     await this.forward(req, res, { hops, body, targets, write: request.op !== 'get', meta });
   }
 
@@ -258,7 +258,7 @@ export class StoreServer {
       reasons.push(`${target} did not answer (${result.error})`);
     }
     const partitioned = f.targets.every((t) => this.blocked.has(t));
-    const role = f.targets.length === 1 ? `the leader of group ${String(f.meta.group)}` : `the replicas of the key`;
+    const role = f.targets.length === 1 ? `the leader of group ${String(f.meta.group)}` : `the replicas of ${JSON.stringify(f.meta.key)}`;
     refuse(partitioned ? 'partitioned' : 'unreachable', `${this.id} cannot reach ${f.targets.join(', ')}, ${role}: ${reasons.join('; ')}; nothing was changed`);
   }
   // #endregion client
