@@ -42,8 +42,8 @@ const VIEWS: GroupView[] = [
   { term: TERM, votedFor: null, role: 'follower' },
   { term: TERM, votedFor: 'n3', role: 'follower' },
   { term: TERM, votedFor: SENDER, role: 'follower' },
-  { term: TERM, votedFor: ME, role: 'candidate' },
   { term: TERM, votedFor: ME, role: 'leader' },
+  { term: TERM, votedFor: ME, role: 'candidate' },
 ];
 const NEWER = [TERM + 1, TERM + 5];
 const SAME = [TERM];
@@ -256,7 +256,7 @@ function tableCheck(impl: FenceImpl, list: Case[]): string {
   const d = firstDisagreement(impl, list);
   if (d === undefined) return `the same answer as the store's node.ts in all ${list.length} cases`;
   throw new CheckFailure(
-    `${caseText(d.c)}.\n` + `The store's node.ts: ${verdictText(d.c.want)}.\n` + `Your fence:        ${verdictText(d.got)}.`,
+    `${caseText(d.c)}.\n` + `The store's node.ts: ${verdictText(d.c.want)}.\n` + `Your fence:          ${verdictText(d.got)}.`,
     { hint: mistake(d.c, d.got) },
   );
 }

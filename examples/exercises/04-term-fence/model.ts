@@ -135,7 +135,7 @@ export function simulate(fence: FenceFn, options: Options): Outcome {
   const trace: string[] = [];
   const log = (text: string) => {
     trace.push(`${show(now)}  ${text}`);
-    if (trace.length > 14) trace.shift();
+    if (trace.length > 12) trace.shift();
   };
   const out: Outcome = { trace, wins: 0, maxTerm: 0, acked: 0, refused: 0, staleReplies: 0, stepDowns: [], late: [], leaders: [] };
   const leaders = new Map<number, Set<string>>();
