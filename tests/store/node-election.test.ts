@@ -203,8 +203,11 @@ describe('election', () => {
     const g = c.node('n1').groups[G]!;
     expect(g).toMatchObject({ role: 'leader', leader: 'n1', ready: false, synced: [], round: 1, acked: {}, votes: {}, heartbeatAt: 1210 });
     expect(g.heardFrom).toEqual({ n2: 1110, n3: 1110 });
-    // A late vote of the same term changes nothing.
+    // Late (or duplicated) votes of the same term change nothing: no second election win, no new sync.
     expect(c.send({ type: 'vote', from: 'n3', to: 'n1', group: G, term: 1, granted: true, data: empty0 })).toEqual({ changes: [], messages: [], replies: [] });
+    expect(c.send({ type: 'vote', from: 'n2', to: 'n1', group: G, term: 1, granted: true, data: empty0 })).toEqual({ changes: [], messages: [], replies: [] });
+    expect(g.votes).toEqual({});
+    expect(g.round).toBe(1);
   });
 
   it('refused votes and votes without data do not count', () => {
@@ -216,9 +219,11 @@ describe('election', () => {
     expect(c.send({ type: 'vote', from: 'n2', to: 'n1', group: G, term: 1, granted: true, data: null })).toEqual({ changes: [], messages: [], replies: [] });
     expect(c.node('n1').groups[G]!.role).toBe('candidate');
     expect(c.node('n1').groups[G]!.votes).toEqual({ n1: empty0 });
-    // A follower ignores votes.
+    // A follower ignores votes, however many.
     expect(c.send({ type: 'vote', from: 'n1', to: 'n3', group: G, term: 0, granted: true, data: empty0 })).toEqual({ changes: [], messages: [], replies: [] });
+    expect(c.send({ type: 'vote', from: 'n2', to: 'n3', group: G, term: 0, granted: true, data: empty0 })).toEqual({ changes: [], messages: [], replies: [] });
     expect(c.node('n3').groups[G]!.role).toBe('follower');
+    expect(c.node('n3').groups[G]!.votes).toEqual({});
   });
 
   it('a candidate without a majority tries again at its next deadline, one term higher', () => {
@@ -298,6 +303,29 @@ describe('election', () => {
     expect(c.node('n3').groups[G]).toMatchObject({ role: 'follower', leader: 'n1', electionAt: electionDeadline(config('n3'), G, 2, 300) });
     // The same sync again changes nothing on disk.
     expect(c.send({ type: 'sync', from: 'n1', to: 'n3', group: G, term: 2, data: { y } })!.changes).toEqual([]);
+  });
+
+  it('a voter hands over only the group\'s keys and pending writes; the winner drops only that group\'s pending writes; its sync holds only the group\'s keys', () => {
+    const five = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    const c = new Cluster(five);
+    const G3 = 'n1+n2+n3';
+    const mine = keyIn(five, G3);
+    const other = keyIn(five, 'n1+n2+n4');
+    const v = put(empty<string>(), 'v', {}, 'n2', 1);
+    const w: PendingWrite = { term: 0, stored: v, dot: { node: 'n2', counter: 1 } };
+    for (const id of ['n1', 'n2']) {
+      c.node(id).store = { [mine]: v, [other]: v };
+      c.node(id).pending = { [mine]: w, [other]: w };
+    }
+    c.tick('n1', c.node('n1').groups[G3]!.electionAt);
+    expect(c.node('n1').groups[G3]!.votes).toEqual({ n1: { store: { [mine]: v }, pending: { [mine]: w } } });
+    c.drop((m) => m.type !== 'vote-request' || m.group !== G3 || m.to !== 'n2');
+    const fx = c.deliverOne()!;
+    expect(fx.messages).toEqual([{ type: 'vote', from: 'n2', to: 'n1', group: G3, term: 1, granted: true, data: { store: { [mine]: v }, pending: { [mine]: w } } }]);
+    const won = c.deliverOne()!;
+    expect(won.changes).toEqual([{ kind: 'pending', key: mine, write: null }]);
+    expect(Object.keys(c.node('n1').pending)).toEqual([other]);
+    expect(won.messages.filter((m) => m.type === 'sync').map((m) => m.type === 'sync' && Object.keys(m.data))).toEqual([[mine], [mine]]);
   });
 
   it('a sync ignores keys and pending writes of other groups', () => {
