@@ -14,7 +14,7 @@
 
 import { createRing, preferenceList } from '../../examples/store/core/ring.ts';
 import type { ComposeProject } from './compose.ts';
-import { log, sleep, waitFor } from './exec.ts';
+import { log, waitFor } from './exec.ts';
 import type { Check } from './scenarios.ts';
 
 export interface StoreCtx {
@@ -91,7 +91,6 @@ export async function storeUp(ctx: StoreCtx): Promise<void> {
 export async function partitionScenario(ctx: StoreCtx): Promise<void> {
   const { check, project } = ctx;
   const victim = 'n5';
-  const majority = NODES.filter((n) => n !== victim);
   // Keys kept by the victim (and two others): the minority side holds a copy of each.
   const keys = Array.from({ length: 500 }, (_, i) => `cap-${i}`).filter((k) => replicasOf(k).includes(victim));
   const [strongKey, eventualKey] = [keys[0]!, keys[1]!];
@@ -149,7 +148,6 @@ export async function partitionScenario(ctx: StoreCtx): Promise<void> {
     60_000,
   );
   check(`after heal: ${victim}'s own replica of ${strongKey} holds the majority's write, not its refused one`, JSON.stringify(victimCopy.body?.values) === '["majority-strong"]', show(victimCopy));
-  void majority;
 }
 
 export async function leaderCrashScenario(ctx: StoreCtx): Promise<void> {
@@ -199,7 +197,6 @@ export async function leaderCrashScenario(ctx: StoreCtx): Promise<void> {
   await project.compose(['start', leader]);
   const back = await until(`${leader} to come back`, () => call(ctx.urls[leader]!, 'GET', `/kv/${key0}?consistency=strong`), (a) => a.status === 200, 60_000);
   check(`${leader} restarted on its volume and serves the new value (it follows the new leader)`, JSON.stringify(back.body?.values) === '["after-crash"]', show(back));
-  await sleep(0);
 }
 
 /**
