@@ -90,7 +90,10 @@ export function rawRequest(
   body: string | Buffer,
 ): Promise<{ status: number; text: string; json: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: target, headers, timeout: 15_000 });
+    // Always framed by content-length: Node sends a DELETE's body unframed otherwise, and the server would
+    // read it as the start of the next request.
+    const framed = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+    const req = http.request({ host: '127.0.0.1', port, method, path: target, headers: framed, timeout: 15_000 });
     req.on('timeout', () => req.destroy(new Error(`no answer to ${method} ${target}`)));
     req.on('error', reject);
     req.on('response', (res) => {
