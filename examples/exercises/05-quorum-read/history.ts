@@ -13,7 +13,7 @@ export type ReadFn = (answers: readonly Answer[], r: number) => ReadResult;
 /** The store's answer to a quorum read, from versions.ts alone: what every read is held against. */
 export function referenceRead(answers: readonly Answer[], r: number): ReadResult {
   const answered = answers.filter((a) => a.stored !== 'timeout');
-  if (answered.length < r) return { ok: false, reason: `${answered.length} of ${answers.length} answered, ${r} needed` };
+  if (answered.length < r) return { ok: false, reason: `only ${answered.length} of ${answers.length} replicas answered; this read needs ${r}` };
   const copies = answered.map((a) => (a.stored === null ? empty<string>() : (a.stored as Stored<string>)));
   const merged = copies.reduce((m, c) => reconcile(m, c), empty<string>());
   const { values, context } = read(merged);
