@@ -9,47 +9,56 @@
 // What the node does (docs/data-store/04-replication.md and 05-consistency.md tell the story):
 //  - keys are placed on a ring (ring.ts); the first `replicas` distinct nodes clockwise hold a key's copies
 //    (Dynamo §4.3). Keys with the same SET of replicas form a GROUP, and each group elects a leader.
+//  - every key has two independent sides, because their rules for merging copies differ:
+//      STRONG data is one value per key with a version (term, seq) handed out by the group's leader; of two
+//      copies, the higher version wins. Only the leader writes it, and only with a majority.
+//      EVENTUAL data is a set of siblings with a version vector (versions.ts); any replica writes it, and
+//      copies are merged so that no write one side did not see is lost.
+//    A strong write must never come back as a sibling of a later one; an eventual write must never be
+//    dropped because a newer term began. One merge rule cannot do both, so the two are kept apart.
 //  - election: Raft's vote rule (Ongaro & Ousterhout 2014, §5.2) without its log check. Terms fence: a node
 //    refuses every message from an older term. Because our election does not pick the most up-to-date node,
-//    the winner first MERGES the data of the majority that voted for it (every write a majority acknowledged
-//    is in it: two majorities always share a node) and serves only once a majority holds the merge.
+//    the winner first takes, key by key, the highest version among the majority that voted for it (every
+//    write a majority stored is in there: two majorities always share a node; Paxos's phase 1 does the
+//    same), and serves only once a majority holds the result.
 //  - strong requests go through the leader: writes are acknowledged once a majority stores them, reads once
-//    a majority confirms the leader still leads (Raft §8). A minority side of a partition cannot do either.
+//    a majority confirms the leader still leads (Raft §8). A minority side of a partition can do neither.
 //  - eventual requests go to any replica: written there, answered at once, copied to the others later;
-//    concurrent writes become siblings (versions.ts) and anti-entropy reconciles replicas after a partition.
+//    concurrent writes become siblings and anti-entropy reconciles replicas after a partition heals.
 
 import { createRing, hashString, preferenceList, type Ring } from './ring.ts';
-import { compare, counterOf, empty, put, read, reconcile, remove, type Stored } from './versions.ts';
+import { compare, empty, put, read, reconcile, remove, type Stored } from './versions.ts';
 import type {
   ClientRequest,
   Change,
   Effects,
-  GroupData,
   GroupState,
   Inflight,
   Input,
   NodeState,
   Outcome,
   PeerMessage,
-  PendingWrite,
-  Reply,
   StoreConfig,
+  StrongValue,
   UnavailableReason,
+  Version,
 } from './types.ts';
 
 /** What a node keeps on disk: its terms and votes, its data, its pending strong writes. */
 export interface Saved {
   terms: Record<string, { term: number; votedFor: string | null }>;
   store: Record<string, Stored<string>>;
-  pending: Record<string, PendingWrite>;
+  strong: Record<string, StrongValue>;
+  pending: Record<string, StrongValue>;
 }
 
 /** Fold a node's persisted changes, oldest first, into what it had on disk (the adapter's log replay). */
 export function replay(changes: readonly Change[]): Saved {
-  const saved: Saved = { terms: {}, store: {}, pending: {} };
+  const saved: Saved = { terms: {}, store: {}, strong: {}, pending: {} };
   for (const change of changes) {
     if (change.kind === 'term') saved.terms[change.group] = { term: change.term, votedFor: change.votedFor };
     else if (change.kind === 'store') setOrDelete(saved.store, change.key, change.stored);
+    else if (change.kind === 'strong') setOrDelete(saved.strong, change.key, change.value);
     else setOrDelete(saved.pending, change.key, change.write);
   }
   return saved;
@@ -59,6 +68,13 @@ function setOrDelete<T>(record: Record<string, T>, key: string, value: T | null)
   if (value === null) delete record[key];
   else record[key] = value;
 }
+
+// #region versions
+/** Which of two strong versions is later: the higher term, then the higher sequence number. */
+export function newer(a: Version, b: Version | undefined): boolean {
+  return b === undefined || a.term > b.term || (a.term === b.term && a.seq > b.seq);
+}
+// #endregion versions
 
 // #region groups
 /** The group of a key: the sorted set of its replicas, named by joining them with "+". */
@@ -106,7 +122,8 @@ export function createNode(config: StoreConfig, members: readonly string[], save
     members: [],
     ring: createRing([], config.vnodes),
     store: { ...saved?.store },
-    pending: { ...saved?.pending },
+    strong: { ...saved?.strong },
+    pending: {},
     groups: {},
     terms: { ...saved?.terms },
     groupOfKey: {},
@@ -115,6 +132,10 @@ export function createNode(config: StoreConfig, members: readonly string[], save
     antiEntropyAt: now + config.antiEntropyMs,
     now,
   };
+  // A node that restarts leads nothing: writes it was leading are now like any follower's copy.
+  for (const [key, write] of Object.entries(saved?.pending ?? {})) {
+    if (newer(write, state.strong[key])) state.strong[key] = write;
+  }
   setMembers(state, members);
   return state;
 }
@@ -144,6 +165,8 @@ function setMembers(state: NodeState, members: readonly string[]): void {
       round: 0,
       acked: {},
       heartbeatAt: 0,
+      seq: 0,
+      unconfirmed: {},
     };
   }
   state.groups = groups;
@@ -183,8 +206,8 @@ function tick(state: NodeState, fx: Effects): void {
   }
   for (const f of [...state.inflight]) {
     if (now - f.since < config.requestTimeoutMs) continue;
-    if (f.write) finish(state, fx, f, { kind: 'unknown', message: `no majority of ${groupOfRequest(state, f).id} confirmed the write within ${config.requestTimeoutMs} ms; it may or may not have been applied` });
-    else finish(state, fx, f, unavailable('no-majority', `no majority of ${groupOfRequest(state, f).id} answered within ${config.requestTimeoutMs} ms; nothing was changed`));
+    if (f.write) finish(state, fx, f, { kind: 'unknown', message: `no majority of ${f.group} confirmed the write within ${config.requestTimeoutMs} ms; it may or may not have been applied` });
+    else finish(state, fx, f, unavailable('no-majority', `no majority of ${f.group} answered within ${config.requestTimeoutMs} ms; nothing was changed`));
   }
   if (now >= state.antiEntropyAt) {
     state.antiEntropyAt = now + config.antiEntropyMs;
@@ -210,7 +233,7 @@ function fence(state: NodeState, fx: Effects, g: GroupState, msg: PeerMessage & 
     else becomeFollower(state, g, null);
   }
   if (msg.term < g.term) {
-    const asks = msg.type === 'heartbeat' || msg.type === 'replicate' || msg.type === 'sync' || msg.type === 'vote-request' || msg.type === 'commit';
+    const asks = msg.type === 'heartbeat' || msg.type === 'replicate' || msg.type === 'sync' || msg.type === 'vote-request';
     if (asks) send(fx, { type: 'stale', from: state.config.id, to: msg.from, group: g.id, term: g.term });
     return false;
   }
@@ -232,14 +255,14 @@ function startElection(state: NodeState, fx: Effects, g: GroupState): void {
   g.votedFor = state.config.id;
   g.role = 'candidate';
   g.leader = null;
-  g.votes = { [state.config.id]: groupData(state, g.id) };
+  g.votes = { [state.config.id]: groupStrong(state, g.id) };
   g.electionAt = electionDeadline(state.config, g.id, g.term, state.now);
   saveTerm(state, fx, g);
   for (const peer of others(state, g)) send(fx, { type: 'vote-request', from: state.config.id, to: peer, group: g.id, term: g.term });
   if (Object.keys(g.votes).length >= majority(g.replicas)) becomeLeader(state, fx, g);
 }
 
-/** A voter grants one vote per term (remembered on disk before it answers) and hands over its data. */
+/** A voter grants one vote per term (remembered on disk before it answers) and hands over its strong data. */
 function onVoteRequest(state: NodeState, fx: Effects, g: GroupState, msg: Extract<PeerMessage, { type: 'vote-request' }>): void {
   const granted = g.role !== 'leader' && (g.votedFor === null || g.votedFor === msg.from);
   if (granted) {
@@ -247,7 +270,7 @@ function onVoteRequest(state: NodeState, fx: Effects, g: GroupState, msg: Extrac
     g.electionAt = electionDeadline(state.config, g.id, g.term, state.now);
     saveTerm(state, fx, g);
   }
-  const data = granted ? groupData(state, g.id) : null;
+  const data = granted ? groupStrong(state, g.id) : null;
   send(fx, { type: 'vote', from: state.config.id, to: msg.from, group: g.id, term: g.term, granted, data });
 }
 
@@ -258,9 +281,10 @@ function onVote(state: NodeState, fx: Effects, g: GroupState, msg: Extract<PeerM
 }
 
 /**
- * The winner merges what its voters hold, committed or pending: whatever a majority acknowledged is in there.
- * It then copies the merge to its followers and serves only once a majority has it (`ready`), so a value it
- * serves can never vanish in the next election.
+ * The winner takes, key by key, the highest version its voters hold: a write a majority stored is among
+ * them, and no later write can have been acknowledged without this majority hearing of it. It then copies
+ * the result to its followers and serves only once a majority has it (`ready`), so what it serves can never
+ * vanish in the next election.
  */
 function becomeLeader(state: NodeState, fx: Effects, g: GroupState): void {
   g.role = 'leader';
@@ -269,15 +293,13 @@ function becomeLeader(state: NodeState, fx: Effects, g: GroupState): void {
   g.synced = [];
   g.round = 0;
   g.acked = {};
+  g.seq = 0;
+  g.unconfirmed = {};
   g.heardFrom = Object.fromEntries(others(state, g).map((peer) => [peer, state.now]));
   for (const data of Object.values(g.votes)) {
-    for (const [key, stored] of Object.entries(data.store)) storeMerge(state, fx, key, stored);
-    for (const [key, write] of Object.entries(data.pending)) storeMerge(state, fx, key, write.stored);
+    for (const [key, value] of Object.entries(data)) storeStrong(state, fx, key, value);
   }
   g.votes = {};
-  for (const key of Object.keys(state.pending)) {
-    if (keyGroup(state, key) === g.id) setPending(state, fx, key, null);
-  }
   if (1 >= majority(g.replicas)) g.ready = true;
   sendHeartbeats(state, fx, g);
 }
@@ -286,11 +308,18 @@ function becomeLeader(state: NodeState, fx: Effects, g: GroupState): void {
 function sendHeartbeats(state: NodeState, fx: Effects, g: GroupState): void {
   g.round += 1;
   g.heartbeatAt = state.now + state.config.heartbeatMs;
-  const data = g.ready && g.synced.length === others(state, g).length ? null : groupStore(state, g.id);
+  const unsynced = others(state, g).filter((peer) => !g.synced.includes(peer));
+  const data = unsynced.length > 0 ? groupStrong(state, g.id) : {};
   for (const peer of others(state, g)) {
     const base = { from: state.config.id, to: peer, group: g.id, term: g.term };
-    if (data !== null && !g.synced.includes(peer)) send(fx, { type: 'sync', ...base, data });
+    if (unsynced.includes(peer)) send(fx, { type: 'sync', ...base, data });
     send(fx, { type: 'heartbeat', ...base, round: g.round });
+    // A committed write this follower has not confirmed for a while: send it again (the message was lost).
+    for (const [key, since] of Object.entries(g.unconfirmed[peer] ?? {})) {
+      if (state.now - since >= 2 * state.config.heartbeatMs && state.strong[key]) {
+        send(fx, { type: 'replicate', ...base, key, write: state.strong[key]! });
+      }
+    }
   }
 }
 
@@ -302,9 +331,15 @@ function lostMajority(state: NodeState, g: GroupState): boolean {
 function stepDown(state: NodeState, fx: Effects, g: GroupState, leader: string | null): void {
   becomeFollower(state, g, leader);
   for (const f of [...state.inflight]) {
-    if (groupOfRequest(state, f).id !== g.id) continue;
+    if (f.group !== g.id) continue;
     if (f.write) finish(state, fx, f, { kind: 'unknown', message: `${state.config.id} stopped leading ${g.id} before a majority confirmed the write; it may or may not have been applied` });
-    else finish(state, fx, f, unavailable('stepped-down', `${state.config.id} stopped leading ${g.id} (a newer term or no majority); nothing was changed, retry`));
+    else finish(state, fx, f, unavailable('stepped-down', `${state.config.id} stopped leading ${g.id} (a newer term, or no majority); nothing was changed, retry`));
+  }
+  // Its unconfirmed writes are now just its own copies, as a follower would hold them.
+  for (const [key, write] of Object.entries(state.pending)) {
+    if (keyGroup(state, key) !== g.id) continue;
+    setPending(state, fx, key, null);
+    storeStrong(state, fx, key, write);
   }
 }
 
@@ -357,7 +392,11 @@ function onMessage(state: NodeState, fx: Effects, msg: PeerMessage): void {
       finishReads(state, fx, g);
       return;
     case 'sync':
-      onSync(state, fx, g, msg);
+      followLeader(state, g, msg.from);
+      for (const [key, value] of Object.entries(msg.data)) {
+        if (keyGroup(state, key) === g.id) storeStrong(state, fx, key, value);
+      }
+      send(fx, { type: 'sync-ok', from: state.config.id, to: msg.from, group: g.id, term: g.term });
       return;
     case 'sync-ok':
       if (g.role !== 'leader') return;
@@ -371,9 +410,6 @@ function onMessage(state: NodeState, fx: Effects, msg: PeerMessage): void {
     case 'replicate-ok':
       onReplicateOk(state, fx, g, msg);
       return;
-    case 'commit':
-      if (state.pending[msg.key] && sameDot(state.pending[msg.key]!.dot, msg.dot)) commitPending(state, fx, msg.key);
-      return;
     case 'stale':
       return; // fence() has adopted its newer term (and stepped down if this node was leading)
   }
@@ -384,46 +420,27 @@ function followLeader(state: NodeState, g: GroupState, leader: string): void {
   g.electionAt = electionDeadline(state.config, g.id, g.term, state.now);
 }
 
-/** A new leader's merged data: take it in, and drop pending writes of older terms (they never committed). */
-function onSync(state: NodeState, fx: Effects, g: GroupState, msg: Extract<PeerMessage, { type: 'sync' }>): void {
-  followLeader(state, g, msg.from);
-  for (const [key, stored] of Object.entries(msg.data)) {
-    if (keyGroup(state, key) === g.id) storeMerge(state, fx, key, stored);
-  }
-  for (const [key, write] of Object.entries(state.pending)) {
-    if (write.term < msg.term && keyGroup(state, key) === g.id) setPending(state, fx, key, null);
-  }
-  send(fx, { type: 'sync-ok', from: state.config.id, to: msg.from, group: g.id, term: g.term });
-}
-
 // #region follower-write
 /**
- * A follower stores the leader's write as PENDING and says so. It becomes part of the store when the leader
- * says it committed, or when the same leader sends the key's next write (the leader sends a key's next write
- * only after the previous one committed). A pending write of an older term is replaced: the new leader's
- * data already holds it if it ever committed.
+ * A follower stores its leader's write (if it is newer than its copy: messages can arrive out of order) and
+ * says so. Nothing more: whether the write is committed is the leader's business. A write a majority never
+ * stored may stay on one follower; it can only come back if a later election finds no higher version.
  */
 function onReplicate(state: NodeState, fx: Effects, g: GroupState, msg: Extract<PeerMessage, { type: 'replicate' }>): void {
   followLeader(state, g, msg.from);
-  const before = state.pending[msg.key];
-  if (before && before.term === msg.term && !sameDot(before.dot, msg.write.dot)) commitPending(state, fx, msg.key);
-  setPending(state, fx, msg.key, msg.write);
-  send(fx, { type: 'replicate-ok', from: state.config.id, to: msg.from, group: g.id, term: g.term, key: msg.key, dot: msg.write.dot });
+  storeStrong(state, fx, msg.key, msg.write);
+  send(fx, { type: 'replicate-ok', from: state.config.id, to: msg.from, group: g.id, term: g.term, key: msg.key, seq: msg.write.seq });
 }
 // #endregion follower-write
-
-function commitPending(state: NodeState, fx: Effects, key: string): void {
-  const write = state.pending[key]!;
-  setPending(state, fx, key, null);
-  storeMerge(state, fx, key, write.stored);
-}
 
 // #region leader-commit
 /** A follower stored the write. With a majority (the leader counts itself) the write is committed. */
 function onReplicateOk(state: NodeState, fx: Effects, g: GroupState, msg: Extract<PeerMessage, { type: 'replicate-ok' }>): void {
   if (g.role !== 'leader') return;
   g.heardFrom[msg.from] = state.now;
-  const f = state.inflight.find((i) => i.write && i.request.key === msg.key && sameDot(i.write.dot, msg.dot));
+  const late = g.unconfirmed[msg.from];
+  if (late && late[msg.key] !== undefined && state.strong[msg.key]?.seq === msg.seq) delete late[msg.key];
+  const f = state.inflight.find((i) => i.write && i.group === g.id && i.request.key === msg.key && i.write.seq === msg.seq);
   if (!f || f.stored!.includes(msg.from)) return;
   f.stored!.push(msg.from);
   if (f.stored!.length + 1 >= majority(g.replicas)) commitWrite(state, fx, g, f);
@@ -431,11 +448,13 @@ function onReplicateOk(state: NodeState, fx: Effects, g: GroupState, msg: Extrac
 
 function commitWrite(state: NodeState, fx: Effects, g: GroupState, f: Inflight): void {
   const key = f.request.key;
-  commitPending(state, fx, key);
+  const write = f.write!;
+  setPending(state, fx, key, null);
+  storeStrong(state, fx, key, write);
   for (const peer of others(state, g)) {
-    send(fx, { type: 'commit', from: state.config.id, to: peer, group: g.id, term: g.term, key, dot: f.write!.dot });
+    if (!f.stored!.includes(peer)) (g.unconfirmed[peer] ??= {})[key] = state.now;
   }
-  finish(state, fx, f, { kind: 'written', context: state.store[key]!.context });
+  finish(state, fx, f, { kind: 'written', context: {}, version: { term: write.term, seq: write.seq } });
 }
 // #endregion leader-commit
 
@@ -444,26 +463,26 @@ function commitWrite(state: NodeState, fx: Effects, g: GroupState, f: Inflight):
 
 function onRequest(state: NodeState, fx: Effects, request: ClientRequest): void {
   const id = state.config.id;
-  const group = groupOf(state.ring, request.key, state.config.replicas);
-  const g = state.groups[group.id];
+  const group = keyGroup(state, request.key);
+  const g = state.groups[group];
   const reply = (outcome: Outcome): void => {
-    fx.replies.push({ id: request.id, outcome, group: group.id, leader: g?.leader ?? null, term: g?.term ?? 0 });
+    fx.replies.push({ id: request.id, outcome, group, leader: g?.leader ?? null, term: g?.term ?? 0 });
   };
-  if (!g) return reply({ kind: 'forward', to: preferenceList(state.ring, request.key, state.config.replicas)[0]! });
+  if (!g) return reply({ kind: 'forward', to: keyReplicas(state, request.key)[0]! });
   if (request.consistency === 'eventual') return reply(eventual(state, fx, request));
   if (g.role !== 'leader') {
     if (g.leader !== null && g.leader !== id) return reply({ kind: 'forward', to: g.leader });
     return reply(unavailable('no-leader', `group ${g.id} has no leader that ${id} can reach (an election is under way, or ${id} cannot reach a majority of ${g.replicas.join(', ')}); nothing was changed`));
   }
   if (!g.ready) return reply(unavailable('not-ready', `${id} was just elected leader of ${g.id} (term ${g.term}) and is copying its data to a majority; nothing was changed, retry in a moment`));
-  const f: Inflight = { request, since: state.now };
+  const f: Inflight = { request, group, since: state.now };
   state.inflight.push(f);
   if (request.op === 'get') {
     f.round = g.round + 1;
     sendHeartbeats(state, fx, g);
     finishReads(state, fx, g);
-  } else if (!state.inflight.some((o) => o !== f && o.write && o.request.key === request.key)) {
-    startWrite(state, fx, g, f);
+  } else {
+    nextWrite(state, fx, g, request.key);
   }
 }
 
@@ -471,42 +490,44 @@ function onRequest(state: NodeState, fx: Effects, request: ClientRequest): void 
 /** A read is answered once a majority has answered a heartbeat sent after it arrived: proof of leadership. */
 function finishReads(state: NodeState, fx: Effects, g: GroupState): void {
   for (const f of [...state.inflight]) {
-    if (f.round === undefined || groupOfRequest(state, f).id !== g.id) continue;
+    if (f.round === undefined || f.group !== g.id) continue;
     const confirmed = others(state, g).filter((peer) => (g.acked[peer] ?? 0) >= f.round!).length + 1;
-    if (confirmed >= majority(g.replicas)) finish(state, fx, f, readOutcome(state.store[f.request.key]));
+    if (confirmed >= majority(g.replicas)) finish(state, fx, f, strongOutcome(state.strong[f.request.key]));
   }
 }
 // #endregion strong-read
 
-function readOutcome(stored: Stored<string> | undefined): Outcome {
-  const { values, context } = read(stored ?? empty<string>());
-  return values.length > 0 ? { kind: 'value', values, context } : { kind: 'not-found', context };
+function strongOutcome(value: StrongValue | undefined): Outcome {
+  const version = value ? { term: value.term, seq: value.seq } : undefined;
+  if (value === undefined || value.value === null) return { kind: 'not-found', context: {}, ...(version ? { version } : {}) };
+  return { kind: 'value', values: [value.value], context: {}, version: version! };
 }
 
 // #region strong-write
 /**
- * The leader builds the key's next version from its committed copy, with a context covering every value it
- * holds (a strong write replaces them all), keeps it pending on its own disk and sends it to the followers.
+ * One write per key at a time, in arrival order: the leader gives it the next version, keeps it pending on
+ * its own disk and sends it to the followers. A compare-and-set compares with the last committed value.
  */
-function startWrite(state: NodeState, fx: Effects, g: GroupState, f: Inflight): void {
-  const { request } = f;
-  const current = state.store[request.key] ?? empty<string>();
+function nextWrite(state: NodeState, fx: Effects, g: GroupState, key: string): void {
+  const waiting = state.inflight.filter((f) => f.group === g.id && f.request.key === key && f.request.op !== 'get');
+  if (waiting.length === 0 || waiting.some((f) => f.write)) return; // none waiting, or one is in flight
+  const f = waiting[0]!;
+  const request = f.request;
+  const current = state.strong[key];
   if (request.op === 'cas') {
-    const { values } = read(current);
-    const matches = request.expected === null ? values.length === 0 : values.length === 1 && values[0] === request.expected;
-    if (!matches) return finish(state, fx, f, { kind: 'cas-mismatch', values });
+    const value = current?.value ?? null;
+    if (value !== request.expected) {
+      finish(state, fx, f, { kind: 'cas-mismatch', values: value === null ? [] : [value] });
+      return nextWrite(state, fx, g, key);
+    }
   }
-  const id = state.config.id;
-  const stored =
-    request.op === 'put' || request.op === 'cas'
-      ? put(current, request.value, current.context, id, state.now)
-      : remove(current, current.context, id, state.now);
-  const write: PendingWrite = { term: g.term, stored, dot: { node: id, counter: counterOf(stored.context, id) } };
+  g.seq += 1;
+  const write: StrongValue = { term: g.term, seq: g.seq, value: request.op === 'delete' ? null : (request as { value: string }).value };
   f.write = write;
   f.stored = [];
-  setPending(state, fx, request.key, write);
+  setPending(state, fx, key, write);
   for (const peer of others(state, g)) {
-    send(fx, { type: 'replicate', from: id, to: peer, group: g.id, term: g.term, key: request.key, write });
+    send(fx, { type: 'replicate', from: state.config.id, to: peer, group: g.id, term: g.term, key, write });
   }
   if (1 >= majority(g.replicas)) commitWrite(state, fx, g, f);
 }
@@ -517,7 +538,10 @@ function startWrite(state: NodeState, fx: Effects, g: GroupState, f: Inflight): 
 function eventual(state: NodeState, fx: Effects, request: ClientRequest): Outcome {
   const key = request.key;
   const current = state.store[key] ?? empty<string>();
-  if (request.op === 'get') return readOutcome(current);
+  if (request.op === 'get') {
+    const { values, context } = read(current);
+    return values.length > 0 ? { kind: 'value', values, context } : { kind: 'not-found', context };
+  }
   if (request.op === 'cas') return unavailable('not-ready', 'compare-and-set needs consistency=strong');
   const context = request.context ?? {};
   const stored =
@@ -534,14 +558,10 @@ function finish(state: NodeState, fx: Effects, f: Inflight, outcome: Outcome): v
   const index = state.inflight.indexOf(f);
   if (index === -1) return;
   state.inflight.splice(index, 1);
-  const group = groupOfRequest(state, f);
-  const g = state.groups[group.id];
-  fx.replies.push({ id: f.request.id, outcome, group: group.id, leader: g?.leader ?? null, term: g?.term ?? 0 } satisfies Reply);
+  const g = state.groups[f.group];
+  fx.replies.push({ id: f.request.id, outcome, group: f.group, leader: g?.leader ?? null, term: g?.term ?? 0 });
   // The next write of the same key, if one is waiting, goes now.
-  if (f.write) {
-    const next = state.inflight.find((o) => o.request.op !== 'get' && !o.write && o.request.key === f.request.key);
-    if (next && g?.role === 'leader' && g.ready) startWrite(state, fx, g, next);
-  }
+  if (f.request.op !== 'get' && g?.role === 'leader' && g.ready) nextWrite(state, fx, g, f.request.key);
 }
 
 function unavailable(reason: UnavailableReason, message: string): Outcome {
@@ -550,10 +570,11 @@ function unavailable(reason: UnavailableReason, message: string): Outcome {
 
 // #region anti-entropy
 /**
- * Every few seconds a node sends each fellow replica of each of its groups a digest (one number) of its copy
- * of the group's keys. A replica whose digest differs answers with its data, and the first sends its own
- * back: both reconcile (versions.ts), so after a partition heals the replicas converge (Dynamo §4.7 uses
+ * Every few seconds a node sends each fellow replica of each of its groups a digest (one number) of its
+ * eventual data for the group. A replica whose digest differs answers with its data, and the first sends its
+ * own back: both reconcile (versions.ts), so after a partition heals the replicas converge (Dynamo §4.7 uses
  * Merkle trees to find WHICH keys differ; one number per group is the simplest thing that works here).
+ * Strong data does not travel this way: only a leader hands it out.
  */
 function antiEntropy(state: NodeState, fx: Effects): void {
   for (const g of Object.values(state.groups)) {
@@ -573,51 +594,71 @@ function digest(state: NodeState, group: string): number {
 /** A new membership: a new ring. Groups that no longer exist are left; keys that no longer belong here move. */
 function changeMembers(state: NodeState, fx: Effects, members: readonly string[]): void {
   const before = state.groups;
-  setMembers(state, members);
   for (const g of Object.values(before)) {
-    if (!state.groups[g.id] && g.role === 'leader') stepDown(state, fx, g, null);
+    if (g.role === 'leader') stepDown(state, fx, g, null);
   }
-  for (const key of Object.keys(state.pending)) {
-    if (!keyReplicas(state, key).includes(state.config.id)) setPending(state, fx, key, null);
-  }
+  setMembers(state, members);
   handOff(state, fx);
 }
 
 /** Keys this node holds but no longer replicates go to their new replicas; dropped once all of them have them. */
 function handOff(state: NodeState, fx: Effects): void {
-  const outgoing: Record<string, Record<string, Stored<string>>> = {};
+  const outgoing: Record<string, { data: Record<string, Stored<string>>; strong: Record<string, StrongValue> }> = {};
+  const to = (peer: string) => (outgoing[peer] ??= { data: {}, strong: {} });
   for (const [key, stored] of Object.entries(state.store)) {
     const replicas = keyReplicas(state, key);
-    if (replicas.includes(state.config.id)) continue;
-    for (const peer of replicas) (outgoing[peer] ??= {})[key] = stored;
+    if (!replicas.includes(state.config.id)) for (const peer of replicas) to(peer).data[key] = stored;
   }
-  for (const [peer, data] of Object.entries(outgoing)) send(fx, { type: 'handoff', from: state.config.id, to: peer, data });
+  for (const [key, value] of Object.entries(state.strong)) {
+    const replicas = keyReplicas(state, key);
+    if (!replicas.includes(state.config.id)) for (const peer of replicas) to(peer).strong[key] = value;
+  }
+  for (const [peer, { data, strong }] of Object.entries(outgoing)) send(fx, { type: 'handoff', from: state.config.id, to: peer, data, strong });
 }
 
 function onHandoff(state: NodeState, fx: Effects, msg: Extract<PeerMessage, { type: 'handoff' }>): void {
   const contexts: Record<string, Record<string, number>> = {};
+  const versions: Record<string, Version> = {};
   for (const [key, stored] of Object.entries(msg.data)) {
     if (!keyReplicas(state, key).includes(state.config.id)) continue;
     storeMerge(state, fx, key, stored);
     contexts[key] = state.store[key]!.context;
   }
-  send(fx, { type: 'handoff-ok', from: state.config.id, to: msg.from, contexts });
+  for (const [key, value] of Object.entries(msg.strong)) {
+    if (!keyReplicas(state, key).includes(state.config.id)) continue;
+    storeStrong(state, fx, key, value);
+    versions[key] = { term: state.strong[key]!.term, seq: state.strong[key]!.seq };
+  }
+  send(fx, { type: 'handoff-ok', from: state.config.id, to: msg.from, contexts, versions });
 }
 
 function onHandoffOk(state: NodeState, fx: Effects, msg: Extract<PeerMessage, { type: 'handoff-ok' }>): void {
+  const confirm = (key: string, side: 'eventual' | 'strong'): void => {
+    const name = `${side}:${key}`;
+    const confirmed = [...new Set([...(state.handoffs[name] ?? []), msg.from])];
+    if (!keyReplicas(state, key).every((peer) => confirmed.includes(peer))) {
+      state.handoffs[name] = confirmed;
+      return;
+    }
+    delete state.handoffs[name];
+    if (side === 'eventual') {
+      delete state.store[key];
+      fx.changes.push({ kind: 'store', key, stored: null });
+    } else {
+      delete state.strong[key];
+      fx.changes.push({ kind: 'strong', key, value: null });
+    }
+  };
   for (const [key, context] of Object.entries(msg.contexts)) {
     const mine = state.store[key];
     if (!mine || keyReplicas(state, key).includes(state.config.id)) continue;
     const order = compare(mine.context, context);
-    if (order !== 'equal' && order !== 'before') continue; // it changed here since: hand it off again later
-    const confirmed = [...new Set([...(state.handoffs[key] ?? []), msg.from])];
-    if (keyReplicas(state, key).every((peer) => confirmed.includes(peer))) {
-      delete state.handoffs[key];
-      delete state.store[key];
-      fx.changes.push({ kind: 'store', key, stored: null });
-    } else {
-      state.handoffs[key] = confirmed;
-    }
+    if (order === 'equal' || order === 'before') confirm(key, 'eventual'); // else it changed here since: again later
+  }
+  for (const [key, version] of Object.entries(msg.versions)) {
+    const mine = state.strong[key];
+    if (!mine || keyReplicas(state, key).includes(state.config.id)) continue;
+    if (!newer(mine, version)) confirm(key, 'strong');
   }
 }
 // #endregion membership
@@ -647,25 +688,24 @@ function keyGroup(state: NodeState, key: string): string {
   return (state.groupOfKey[key] ??= groupOf(state.ring, key, state.config.replicas).id);
 }
 
-function groupOfRequest(state: NodeState, f: Inflight): { id: string } {
-  return { id: keyGroup(state, f.request.key) };
-}
-
-/** This node's committed copies of the group's keys. */
+/** This node's eventual data for the group's keys. */
 function groupStore(state: NodeState, group: string): Record<string, Stored<string>> {
   const data: Record<string, Stored<string>> = {};
   for (const [key, stored] of Object.entries(state.store)) if (keyGroup(state, key) === group) data[key] = stored;
   return data;
 }
 
-/** What a voter hands a candidate: its committed and pending copies of the group's keys. */
-function groupData(state: NodeState, group: string): GroupData {
-  const pending: Record<string, PendingWrite> = {};
-  for (const [key, write] of Object.entries(state.pending)) if (keyGroup(state, key) === group) pending[key] = write;
-  return { store: groupStore(state, group), pending };
+/** This node's strong data for the group's keys: its copies, and its own pending writes where newer. */
+function groupStrong(state: NodeState, group: string): Record<string, StrongValue> {
+  const data: Record<string, StrongValue> = {};
+  for (const [key, value] of Object.entries(state.strong)) if (keyGroup(state, key) === group) data[key] = value;
+  for (const [key, write] of Object.entries(state.pending)) {
+    if (keyGroup(state, key) === group && newer(write, data[key])) data[key] = write;
+  }
+  return data;
 }
 
-/** Reconcile `incoming` into the stored copy of `key`; record a change only if something changed. */
+/** Reconcile `incoming` into the eventual copy of `key`; record a change only if something changed. */
 function storeMerge(state: NodeState, fx: Effects, key: string, incoming: Stored<string>): void {
   const before = state.store[key];
   const after = before ? reconcile(before, incoming) : incoming;
@@ -674,14 +714,17 @@ function storeMerge(state: NodeState, fx: Effects, key: string, incoming: Stored
   fx.changes.push({ kind: 'store', key, stored: after });
 }
 
-function setPending(state: NodeState, fx: Effects, key: string, write: PendingWrite | null): void {
+/** Keep `value` as the strong copy of `key` if it is newer than the one held. */
+function storeStrong(state: NodeState, fx: Effects, key: string, value: StrongValue): void {
+  if (!newer(value, state.strong[key])) return;
+  state.strong[key] = value;
+  fx.changes.push({ kind: 'strong', key, value });
+}
+
+function setPending(state: NodeState, fx: Effects, key: string, write: StrongValue | null): void {
   if (write === null && !state.pending[key]) return;
   setOrDelete(state.pending, key, write);
   fx.changes.push({ kind: 'pending', key, write });
-}
-
-function sameDot(a: { node: string; counter: number }, b: { node: string; counter: number }): boolean {
-  return a.node === b.node && a.counter === b.counter;
 }
 
 // #region status
@@ -703,16 +746,17 @@ export interface NodeStatus {
   pending: number;
 }
 
-/** What `GET /status` and the live views show of a node. */
+/** What `GET /status` and the live views show of a node. Keys count once whether strong, eventual or both. */
 export function status(state: NodeState): NodeStatus {
+  const keys = [...new Set([...Object.keys(state.store), ...Object.keys(state.strong)])];
   const counts: Record<string, number> = {};
-  for (const key of Object.keys(state.store)) {
+  for (const key of keys) {
     const id = keyGroup(state, key);
     counts[id] = (counts[id] ?? 0) + 1;
   }
   const groups = Object.values(state.groups)
     .map((g) => ({ id: g.id, replicas: g.replicas, role: g.role, term: g.term, leader: g.leader, ready: g.ready, keys: counts[g.id] ?? 0 }))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { node: state.config.id, members: state.members, groups, keys: Object.keys(state.store).length, pending: Object.keys(state.pending).length };
+  return { node: state.config.id, members: state.members, groups, keys: keys.length, pending: Object.keys(state.pending).length };
 }
 // #endregion status

@@ -207,26 +207,25 @@ const siblings: Check = (v, where) => {
   return null;
 };
 const stored = shape({ siblings, context: vv });
-const write = shape({ term: count, stored, dot });
-const groupData = shape({ store: record(stored), pending: record(write) });
+const strongValue = shape({ term: count, seq: count, value: nullable(str) });
+const version = shape({ term: count, seq: count });
 
 /** The fields of each message type besides `type`, `from` and `to` (types.ts, PeerMessage). */
 const MESSAGE_FIELDS: Record<PeerMessage['type'], Record<string, Check>> = {
   heartbeat: { group: str, term: count, round: count },
   'heartbeat-ok': { group: str, term: count, round: count },
   'vote-request': { group: str, term: count },
-  vote: { group: str, term: count, granted: bool, data: nullable(groupData) },
-  sync: { group: str, term: count, data: record(stored) },
+  vote: { group: str, term: count, granted: bool, data: nullable(record(strongValue)) },
+  sync: { group: str, term: count, data: record(strongValue) },
   'sync-ok': { group: str, term: count },
-  replicate: { group: str, term: count, key: str, write },
-  'replicate-ok': { group: str, term: count, key: str, dot },
-  commit: { group: str, term: count, key: str, dot },
+  replicate: { group: str, term: count, key: str, write: strongValue },
+  'replicate-ok': { group: str, term: count, key: str, seq: count },
   stale: { group: str, term: count },
   gossip: { key: str, stored },
   digest: { group: str, digest: num },
   exchange: { group: str, data: record(stored), reply: bool },
-  handoff: { data: record(stored) },
-  'handoff-ok': { contexts: record(vv) },
+  handoff: { data: record(stored), strong: record(strongValue) },
+  'handoff-ok': { contexts: record(vv), versions: record(version) },
 };
 
 /** The most messages one `POST /peer` may carry. */

@@ -5,7 +5,7 @@
 // 05-consistency.md; this file is the reference.
 
 import type { Ring } from './ring.ts';
-import type { Stored, VersionVector, Dot } from './versions.ts';
+import type { Stored, VersionVector } from './versions.ts';
 
 // #region config
 export interface StoreConfig {
@@ -49,11 +49,15 @@ export type ClientRequest =
   | { id: string; op: 'delete'; key: string; consistency: Consistency; context?: VersionVector }
   | { id: string; op: 'cas'; key: string; expected: string | null; value: string; consistency: 'strong' };
 
-/** What a request came to. Every reply also says which group the key is in, who leads it and in which term. */
+/**
+ * What a request came to. Every reply also says which group the key is in, who leads it and in which term.
+ * Eventual answers carry the key's `context` (a version vector: send it back with the next write); strong
+ * answers carry the value's `version` instead (the term and sequence number its leader gave it).
+ */
 export type Outcome =
-  | { kind: 'value'; values: string[]; context: VersionVector }
-  | { kind: 'not-found'; context: VersionVector }
-  | { kind: 'written'; context: VersionVector }
+  | { kind: 'value'; values: string[]; context: VersionVector; version?: Version }
+  | { kind: 'not-found'; context: VersionVector; version?: Version }
+  | { kind: 'written'; context: VersionVector; version?: Version }
   | { kind: 'cas-mismatch'; values: string[] }
   /** This node cannot take it; send it to `to` (the leader, or a replica of the key). */
   | { kind: 'forward'; to: string }
@@ -79,31 +83,28 @@ export type PeerMessage =
   | { type: 'heartbeat'; from: string; to: string; group: string; term: number; round: number }
   | { type: 'heartbeat-ok'; from: string; to: string; group: string; term: number; round: number }
   | { type: 'vote-request'; from: string; to: string; group: string; term: number }
-  | { type: 'vote'; from: string; to: string; group: string; term: number; granted: boolean; data: GroupData | null }
-  | { type: 'sync'; from: string; to: string; group: string; term: number; data: Record<string, Stored<string>> }
+  | { type: 'vote'; from: string; to: string; group: string; term: number; granted: boolean; data: Record<string, StrongValue> | null }
+  | { type: 'sync'; from: string; to: string; group: string; term: number; data: Record<string, StrongValue> }
   | { type: 'sync-ok'; from: string; to: string; group: string; term: number }
-  | { type: 'replicate'; from: string; to: string; group: string; term: number; key: string; write: PendingWrite }
-  | { type: 'replicate-ok'; from: string; to: string; group: string; term: number; key: string; dot: Dot }
-  | { type: 'commit'; from: string; to: string; group: string; term: number; key: string; dot: Dot }
+  | { type: 'replicate'; from: string; to: string; group: string; term: number; key: string; write: StrongValue }
+  | { type: 'replicate-ok'; from: string; to: string; group: string; term: number; key: string; seq: number }
   /** Sent by a node that has seen a newer term than the message it answers (tells a deposed leader). */
   | { type: 'stale'; from: string; to: string; group: string; term: number }
   | { type: 'gossip'; from: string; to: string; key: string; stored: Stored<string> }
   | { type: 'digest'; from: string; to: string; group: string; digest: number }
   | { type: 'exchange'; from: string; to: string; group: string; data: Record<string, Stored<string>>; reply: boolean }
-  | { type: 'handoff'; from: string; to: string; data: Record<string, Stored<string>> }
-  | { type: 'handoff-ok'; from: string; to: string; contexts: Record<string, VersionVector> };
+  | { type: 'handoff'; from: string; to: string; data: Record<string, Stored<string>>; strong: Record<string, StrongValue> }
+  | { type: 'handoff-ok'; from: string; to: string; contexts: Record<string, VersionVector>; versions: Record<string, Version> };
 
-/** A strong write the leader has sent but a majority has not yet confirmed. */
-export interface PendingWrite {
+/** Which strong write made a value: the leader's term, then its count of writes in that term. Later is larger. */
+export interface Version {
   term: number;
-  stored: Stored<string>; // the key's whole new version: what it will be once committed
-  dot: Dot; // the write's own dot, which names it
+  seq: number;
 }
 
-/** What a voter hands its new leader: its copies of the group's keys, committed and pending. */
-export interface GroupData {
-  store: Record<string, Stored<string>>;
-  pending: Record<string, PendingWrite>;
+/** A key's strong value as one replica holds it. `value` null: deleted. */
+export interface StrongValue extends Version {
+  value: string | null;
 }
 // #endregion messages
 
@@ -120,8 +121,8 @@ export interface GroupState {
   leader: string | null;
   /** A follower or candidate starts an election at this time. */
   electionAt: number;
-  /** Candidate: the data of each voter that granted its vote (itself included). */
-  votes: Record<string, GroupData>;
+  /** Candidate: the strong data of each voter that granted its vote (itself included). */
+  votes: Record<string, Record<string, StrongValue>>;
   /** Leader: true once a majority holds the merged data; only then does it serve. */
   ready: boolean;
   /** Leader: the followers that confirmed the sync of this term. */
@@ -133,14 +134,19 @@ export interface GroupState {
   acked: Record<string, number>;
   /** Leader: when the next heartbeat is due. */
   heartbeatAt: number;
+  /** Leader: how many writes it has sent in this term (the `seq` of the last one). */
+  seq: number;
+  /** Leader: committed writes a follower has not confirmed yet (key -> when committed); sent again if slow. */
+  unconfirmed: Record<string, Record<string, number>>;
 }
 
 /** A strong request the leader is working on. */
 export interface Inflight {
   request: ClientRequest;
+  group: string;
   since: number;
   /** put/delete/cas: the write sent to the followers (absent while it waits behind another write of its key). */
-  write?: PendingWrite;
+  write?: StrongValue;
   /** put/delete/cas: the followers that stored the write. */
   stored?: string[];
   /** get: the heartbeat round whose majority answer proves this node still leads. */
@@ -151,10 +157,12 @@ export interface NodeState {
   config: StoreConfig;
   members: string[];
   ring: Ring;
-  /** Every key this node holds a copy of (committed strong writes and eventual writes). Persisted. */
+  /** Eventual data: every key this node holds a copy of, with its siblings and context. Persisted. */
   store: Record<string, Stored<string>>;
-  /** Strong writes stored here but not known to be committed, one per key. Persisted. */
-  pending: Record<string, PendingWrite>;
+  /** Strong data: one value per key, the one with the highest version this node has stored. Persisted. */
+  strong: Record<string, StrongValue>;
+  /** Leader only: its strong writes that a majority has not confirmed yet, one per key. Persisted. */
+  pending: Record<string, StrongValue>;
   groups: Record<string, GroupState>;
   /** The term and vote of every group this node has ever been in (persisted), including groups it left. */
   terms: Record<string, { term: number; votedFor: string | null }>;
@@ -181,7 +189,8 @@ export interface Effects {
 export type Change =
   | { kind: 'term'; group: string; term: number; votedFor: string | null }
   | { kind: 'store'; key: string; stored: Stored<string> | null }
-  | { kind: 'pending'; key: string; write: PendingWrite | null };
+  | { kind: 'strong'; key: string; value: StrongValue | null }
+  | { kind: 'pending'; key: string; write: StrongValue | null };
 
 export type Input =
   | { type: 'tick'; now: number }

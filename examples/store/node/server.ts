@@ -27,7 +27,7 @@ import { DataDirInUseError, lockDataDir, type DataDirLock } from '../../queue/no
 import { createNode, nextWakeup, status, step, type Saved } from '../core/node.ts';
 import { NODE_NAME, parseClientRequest, parsePeerBatch, type ClientOp } from '../core/requests.ts';
 import { preferenceList } from '../core/ring.ts';
-import type { Input, NodeState, Outcome, PeerMessage, Reply } from '../core/types.ts';
+import type { Input, NodeState, Outcome, PeerMessage, Reply, Version } from '../core/types.ts';
 import { isHttpUrl, parseServerConfig, USAGE, type ServerConfig } from './config.ts';
 import { CorruptDataError, openStorage, writeFileAtomic, type ChangeLog } from './storage.ts';
 
@@ -364,7 +364,7 @@ export class StoreServer {
 
 /** What the node has on disk right now, for a snapshot (copied by the caller's JSON.stringify at once). */
 function savedOf(state: NodeState): Saved {
-  return { terms: state.terms, store: state.store, pending: state.pending };
+  return { terms: state.terms, store: state.store, strong: state.strong, pending: state.pending };
 }
 
 // #region outcome
@@ -372,11 +372,11 @@ function savedOf(state: NodeState): Saved {
 function answer(res: http.ServerResponse, outcome: Exclude<Outcome, { kind: 'forward' }>, meta: Record<string, unknown> & { key: string }): void {
   switch (outcome.kind) {
     case 'value':
-      return sendJson(res, 200, { ...meta, values: outcome.values, context: outcome.context });
+      return sendJson(res, 200, { ...meta, values: outcome.values, context: outcome.context, ...versionOf(outcome) });
     case 'not-found':
-      return sendJson(res, 404, { error: `no value for key ${JSON.stringify(meta.key)}`, ...meta, context: outcome.context });
+      return sendJson(res, 404, { error: `no value for key ${JSON.stringify(meta.key)}`, ...meta, context: outcome.context, ...versionOf(outcome) });
     case 'written':
-      return sendJson(res, 200, { ...meta, context: outcome.context });
+      return sendJson(res, 200, { ...meta, context: outcome.context, ...versionOf(outcome) });
     case 'cas-mismatch':
       return sendJson(res, 409, { error: 'the current value is not the expected one; nothing was changed', values: outcome.values, ...meta });
     case 'unavailable':
@@ -384,6 +384,10 @@ function answer(res: http.ServerResponse, outcome: Exclude<Outcome, { kind: 'for
     case 'unknown':
       return sendJson(res, 504, { error: outcome.message, outcome: 'unknown', ...meta });
   }
+}
+/** Strong answers carry the version (term, seq) the leader gave the value; eventual ones only the context. */
+function versionOf(outcome: { version?: Version }): { version?: Version } {
+  return outcome.version === undefined ? {} : { version: outcome.version };
 }
 // #endregion outcome
 

@@ -87,7 +87,7 @@ export async function openStorage(dir: string, options: { compactBytes: number; 
   const saved = replay(changes);
   const liveSegment = live.at(-1) ?? covered + 1;
   const log = await ChangeLog.open(dir, liveSegment, options.compactBytes);
-  const what = `${Object.keys(saved.store).length} keys, ${Object.keys(saved.pending).length} pending writes, ${Object.keys(saved.terms).length} group terms`;
+  const what = `${Object.keys(saved.store).length} eventual keys, ${Object.keys(saved.strong).length} strong keys, ${Object.keys(saved.pending).length} pending writes, ${Object.keys(saved.terms).length} group terms`;
   const from = newest === undefined ? '' : `${snapshotFileName(newest)} and `;
   return { saved, log, summary: `recovered ${what} from ${from}${lines} logged changes in ${dir}` };
 }
@@ -97,6 +97,7 @@ function savedAsChanges(saved: Saved): Change[] {
   return [
     ...Object.entries(saved.terms).map(([group, t]): Change => ({ kind: 'term', group, term: t.term, votedFor: t.votedFor })),
     ...Object.entries(saved.store).map(([key, stored]): Change => ({ kind: 'store', key, stored })),
+    ...Object.entries(saved.strong).map(([key, value]): Change => ({ kind: 'strong', key, value })),
     ...Object.entries(saved.pending).map(([key, write]): Change => ({ kind: 'pending', key, write })),
   ];
 }
@@ -104,7 +105,7 @@ function savedAsChanges(saved: Saved): Change[] {
 function readSnapshot(file: string): Saved {
   try {
     const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Saved;
-    if (typeof saved.terms !== 'object' || typeof saved.store !== 'object' || typeof saved.pending !== 'object') throw new Error('not a snapshot');
+    if (typeof saved.terms !== 'object' || typeof saved.store !== 'object' || typeof saved.strong !== 'object' || typeof saved.pending !== 'object') throw new Error('not a snapshot');
     return saved;
   } catch (err) {
     throw new CorruptDataError(`${file} is unreadable (${(err as Error).message}); refusing to start rather than lose data`);
@@ -145,7 +146,7 @@ function readSegment(file: string, newest: boolean, warn: (line: string) => void
 function parseChange(line: string): Change | null {
   try {
     const value = JSON.parse(line) as Change;
-    const known = value.kind === 'term' || value.kind === 'store' || value.kind === 'pending';
+    const known = value.kind === 'term' || value.kind === 'store' || value.kind === 'strong' || value.kind === 'pending';
     return known ? value : null;
   } catch {
     return null;
