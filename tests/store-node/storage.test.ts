@@ -27,15 +27,17 @@ describe('the change log', () => {
     const dir = await fresh([
       [{ kind: 'term', group: 'g', term: 1, votedFor: 'n2' }, storeChange('a', 'one')],
       [storeChange('a', 'two'), storeChange('b', 'x')],
-      [{ kind: 'store', key: 'b', stored: null }, { kind: 'pending', key: 'c', write: { term: 1, stored: value('p'), dot: { node: 'n1', counter: 1 } } }],
+      [{ kind: 'store', key: 'b', stored: null }, { kind: 'pending', key: 'c', write: { term: 1, seq: 1, value: 'p' } }],
+      [{ kind: 'strong', key: 's', value: { term: 1, seq: 2, value: 'strong' } }],
       [],
     ]);
     const { saved, log, summary } = await openStorage(dir, quiet);
     await log.close();
     expect(saved.terms).toEqual({ g: { term: 1, votedFor: 'n2' } });
     expect(saved.store).toEqual({ a: value('two') });
-    expect(Object.keys(saved.pending)).toEqual(['c']);
-    expect(summary).toMatch(/^recovered 1 keys, 1 pending writes, 1 group terms from 6 logged changes in /);
+    expect(saved.pending).toEqual({ c: { term: 1, seq: 1, value: 'p' } });
+    expect(saved.strong).toEqual({ s: { term: 1, seq: 2, value: 'strong' } });
+    expect(summary).toMatch(/^recovered 1 eventual keys, 1 strong keys, 1 pending writes, 1 group terms from 7 logged changes in /);
   });
 
   it('appends of many steps at once share fsyncs (group commit), and each resolves only once on disk', async () => {
@@ -81,7 +83,7 @@ describe('the change log', () => {
       const change = storeChange(`k${i % 10}`, `v${i}`);
       store[`k${i % 10}`] = value(`v${i}`);
       const written = log.append([change]);
-      if (log.wantsCompaction()) await log.compact({ terms: {}, store: structuredClone(store), pending: {} });
+      if (log.wantsCompaction()) await log.compact({ terms: {}, store: structuredClone(store), strong: {}, pending: {} });
       await written;
     }
     await log.close();

@@ -14,11 +14,11 @@
 // A connection that could not even be opened (the node is down) is `refused` with reason 'unreachable': the
 // request never left this process.
 
-import type { Consistency } from '../core/types.ts';
+import type { Consistency, Version } from '../core/types.ts';
 import type { NodeStatus } from '../core/node.ts';
 import type { VersionVector } from '../core/versions.ts';
 
-export type { Consistency, VersionVector };
+export type { Consistency, Version, VersionVector };
 
 export type AnswerKind = 'ok' | 'not-found' | 'mismatch' | 'refused' | 'unknown' | 'bad-request' | 'error';
 
@@ -28,6 +28,8 @@ export interface Answer {
   /** The values read (ok on a get), or the current values (mismatch). */
   values?: string[];
   context?: VersionVector;
+  /** Strong answers: the version (leader's term, sequence number) of the value read or written. */
+  version?: Version;
   /** Which node answered, the key's group, its leader and term (when the node said). */
   node?: string;
   group?: string;
@@ -144,6 +146,7 @@ function toAnswer(status: number, json: Record<string, unknown> | null, text: st
   if (typeof json.context === 'object' && json.context !== null) answer.context = json.context as VersionVector;
   if (typeof json.node === 'string') answer.node = json.node;
   if (typeof json.group === 'string') answer.group = json.group;
+  if (typeof json.version === 'object' && json.version !== null) answer.version = json.version as Version;
   if ('leader' in json) answer.leader = json.leader as string | null;
   if (typeof json.term === 'number') answer.term = json.term;
   if (typeof json.error === 'string') answer.error = json.error;
