@@ -35,8 +35,24 @@ export interface Verdict {
   reply: { type: 'stale'; to: string; term: number } | null;
 }
 
-/** The messages that ask for something. The rest (vote, heartbeat-ok, sync-ok, replicate-ok, stale) answer. */
-export const REQUESTS: readonly GroupMessageType[] = ['heartbeat', 'vote-request', 'sync', 'replicate', 'commit'];
+/**
+ * Which messages ask for something (a reply is owed) and which answer. A Record over every group message type,
+ * so a message type added to or removed from the store's types.ts fails the type check here until it is sorted.
+ */
+const KIND: Record<GroupMessageType, 'request' | 'answer'> = {
+  heartbeat: 'request',
+  'vote-request': 'request',
+  sync: 'request',
+  replicate: 'request',
+  vote: 'answer',
+  'heartbeat-ok': 'answer',
+  'sync-ok': 'answer',
+  'replicate-ok': 'answer',
+  stale: 'answer',
+};
+
+/** The messages that ask for something: heartbeat, vote-request, sync, replicate. The rest answer. */
+export const REQUESTS: readonly GroupMessageType[] = (Object.keys(KIND) as GroupMessageType[]).filter((t) => KIND[t] === 'request');
 
 /** Every group message type, requests first. */
-export const MESSAGE_TYPES: readonly GroupMessageType[] = [...REQUESTS, 'vote', 'heartbeat-ok', 'sync-ok', 'replicate-ok', 'stale'];
+export const MESSAGE_TYPES: readonly GroupMessageType[] = [...REQUESTS, ...(Object.keys(KIND) as GroupMessageType[]).filter((t) => KIND[t] === 'answer')];

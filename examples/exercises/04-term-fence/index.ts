@@ -1,7 +1,7 @@
 // Exercise 04: the term fence. The learner writes fence(view, msg) -> { pass, view, save, reply }.
 //
 // Two kinds of checks:
-//  1. A table of cases (five views of one group x five message terms x every message type). The EXPECTED
+//  1. A table of cases (five views of one group x five message terms x every group message type). The EXPECTED
 //     answer of each case is not written here: it is what the store's own code does. `storeAnswer` builds a
 //     real node (createNode in examples/store/core/node.ts) in the case's view, steps it with the message,
 //     and reads the effects: a `stale` message sent back, a term change with no vote written to disk, the
@@ -20,7 +20,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createNode, step } from '../../store/core/node.ts';
 import { defaultConfig, type PeerMessage, type StoreConfig } from '../../store/core/types.ts';
-import { empty, put } from '../../store/core/versions.ts';
 import { CheckFailure, exportedFunction, type Exercise } from '../types.ts';
 import { MESSAGE_TYPES, REQUESTS, type GroupMessageType, type GroupView, type Incoming, type Verdict } from './fence-types.ts';
 import { randomOptions, simulate, storyOptions, verdictProblem, type FenceFn, type Outcome } from './model.ts';
@@ -58,8 +57,6 @@ interface Case {
 /** The message the store's node would receive, with a payload its handler can take. */
 function peerMessage(type: GroupMessageType, term: number): PeerMessage {
   const base = { from: SENDER, to: ME, group: GROUP, term };
-  const stored = put(empty<string>(), 'v', {}, SENDER, 0);
-  const dot = { node: SENDER, counter: 1 };
   switch (type) {
     case 'heartbeat':
     case 'heartbeat-ok':
@@ -69,18 +66,19 @@ function peerMessage(type: GroupMessageType, term: number): PeerMessage {
     case 'sync':
       return { type, ...base, data: {} };
     case 'replicate':
-      return { type, ...base, key: 'k', write: { term, stored, dot } };
+      return { type, ...base, key: 'k', write: { value: 'v', term, seq: 1 } };
     case 'replicate-ok':
-    case 'commit':
-      return { type, ...base, key: 'k', dot };
-    default:
+      return { type, ...base, key: 'k', seq: 1 };
+    case 'vote-request':
+    case 'sync-ok':
+    case 'stale':
       return { type, ...base };
   }
 }
 
 /** A real store node in `view`: createNode restores the term and vote from "disk"; the role is set as a case needs. */
 function storeNode(view: GroupView) {
-  const state = createNode(CONFIG, MEMBERS, { terms: { [GROUP]: { term: view.term, votedFor: view.votedFor } }, store: {}, pending: {} }, 0);
+  const state = createNode(CONFIG, MEMBERS, { terms: { [GROUP]: { term: view.term, votedFor: view.votedFor } }, store: {}, strong: {}, pending: {} }, 0);
   const g = state.groups[GROUP];
   if (g === undefined) throw new Error(`setup: the store node has no group ${GROUP}`);
   g.role = view.role;
@@ -132,13 +130,14 @@ function cases(terms: number[]): Case[] {
 }
 
 let table: { newer: Case[]; same: Case[]; older: Case[] } | undefined;
-/** Built on first use (250 real store nodes), not at import. */
+/** Built on first use (a few hundred real store nodes), not at import. */
 export function storeTable() {
   return (table ??= { newer: cases(NEWER), same: cases(SAME), older: cases(OLDER) });
 }
 
 // ---- Showing things -------------------------------------------------------------------------------------------
 const show = (x: unknown): string => (x === undefined ? 'undefined' : JSON.stringify(x));
+const num = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const a = (type: string) => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 const viewText = (v: GroupView) => `${v.role} in term ${v.term}, voted for ${v.votedFor ?? 'nobody'}`;
 const caseText = (c: Case) => `${ME}, ${viewText(c.view)}, receives ${a(c.msg.type)} from ${c.msg.from} with term ${c.msg.term}`;
@@ -345,8 +344,8 @@ export const exercise: Exercise<FenceImpl> = {
           fenceDowns += o.stepDowns.filter((d) => d.why === 'fence').length;
         }
         const runs = list.length === 1 ? '1 run' : `${list.length} runs`;
-        return `${runs}: ${wins} elections won (terms up to ${maxTerm}), ${acked} writes acknowledged by a majority, ` +
-          `${refused} messages of an older term refused, ${fenceDowns} leaders stepped down on seeing a newer term`;
+        return `${runs}: ${num(wins)} elections won (terms up to ${maxTerm}), ${num(acked)} writes acknowledged by a majority, ` +
+          `${num(refused)} messages of an older term refused, ${num(fenceDowns)} leaders stepped down on seeing a newer term`;
       },
     },
   ],

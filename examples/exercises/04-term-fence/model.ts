@@ -285,7 +285,7 @@ export function simulate(fence: FenceFn, options: Options): Outcome {
         return;
       }
       default:
-        return; // sync, sync-ok, commit: not used by this model; stale: the fence did all there is to do
+        return; // sync, sync-ok: not used by this model; stale: the fence did all there is to do
     }
   };
 

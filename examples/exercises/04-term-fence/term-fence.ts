@@ -28,7 +28,7 @@ export function fence(view: GroupView, msg: Incoming): Verdict {
 
   // TODO 2: An OLDER term (msg.term < view.term): the sender is behind, a deposed leader or a candidate that
   //         lost. Refuse the message and change nothing. If it ASKS for something (its type is one of
-  //         REQUESTS: heartbeat, vote-request, sync, replicate, commit), reply { type: 'stale', to: msg.from,
+  //         REQUESTS: heartbeat, vote-request, sync, replicate), reply { type: 'stale', to: msg.from,
   //         term: <this node's term> } so the sender learns the newer term and steps down. Answers (vote,
   //         heartbeat-ok, sync-ok, replicate-ok, stale) are dropped without a reply: answering an answer
   //         starts a ping-pong.
