@@ -19,8 +19,8 @@ export const EVENTUAL_KEYS = ['e1', 'e2', 'e3', 'e4'];
 
 /**
  * The script of one chaotic run. Up to CHAOS_MS: a lossy, slow, reordering (and sometimes duplicating)
- * network; 3 to 5 clients; every 0.5 to 2.5 s one fault: crash a node, restart it, cut a partition (one or
- * two nodes against the rest) or heal it. At most one node is down at a time, so every group keeps a
+ * network; 3 to 5 clients; every 0.5 to 2.5 s one fault: crash a node, restart it, crash and restart one at
+ * once (a bounce), cut a partition (one or two nodes against the rest) or heal it. At most one node is down at a time, so every group keeps a
  * majority of live nodes once partitions heal. Then:
  * - strong: heal, restart, let 4 s pass, crash one more node (which may lead some groups) and leave it
  *   down; 4 s later strong-read every key at another of its replicas, three times over two seconds (the checks use
@@ -38,9 +38,13 @@ export function chaosScript(seed: number, mode: Consistency, nodes: readonly str
   let down: string | null = null;
   let cut = false;
   for (let at = draw(random, 500, 2_500); at < CHAOS_MS; at += draw(random, 500, 2_500)) {
-    const choices: string[] = [down === null ? 'crash' : 'restart', cut ? 'heal' : 'partition'];
+    const choices: string[] = [down === null ? 'crash' : 'restart', cut ? 'heal' : 'partition', ...(down === null ? ['bounce'] : [])];
     const choice = pick(choices);
-    if (choice === 'crash') {
+    if (choice === 'bounce') {
+      // A crash and a quick restart: whatever the node promised (votes, acknowledgements) must survive it.
+      const node = pick(nodes);
+      script.push({ at, do: 'crash', node }, { at: at + draw(random, 50, 450), do: 'restart', node });
+    } else if (choice === 'crash') {
       down = pick(nodes);
       script.push({ at, do: 'crash', node: down });
     } else if (choice === 'restart') {

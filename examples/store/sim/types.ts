@@ -4,7 +4,7 @@
 // Pure: no node: imports, no timers, no clock, no Math.random (see tests/store/sim-purity.test.ts).
 
 import type { NodeStatus } from '../core/node.ts';
-import type { Consistency, NodeState, Change, PeerMessage, StoreConfig } from '../core/types.ts';
+import type { Change, Consistency, NodeState, Outcome, PeerMessage, StoreConfig } from '../core/types.ts';
 import type { Action, OpName, RequestSpec } from './script.ts';
 
 // #region api-types
@@ -107,7 +107,7 @@ export interface SimNode {
 export type Body =
   | { kind: 'peer'; msg: PeerMessage }
   | { kind: 'request'; opId: number; attempt: number; hop: number }
-  | { kind: 'reply'; opId: number; attempt: number; hop: number; outcome: import('../core/types.ts').Outcome; node: string; group: string; term: number; leader: string | null };
+  | { kind: 'reply'; opId: number; attempt: number; hop: number; outcome: Outcome; node: string; group: string; term: number; leader: string | null };
 
 export interface InFlight extends Message {
   body: Body;
