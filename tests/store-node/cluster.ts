@@ -34,12 +34,17 @@ export interface Cluster {
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startCluster(size: number, extraEnv: Record<string, string> = {}): Promise<Cluster> {
+/**
+ * `size` nodes n1..n<size>. Only the first `members` of them are started and know each other; the others get
+ * a port and a directory, know everyone, and wait to be started (and joined with POST /admin/members).
+ */
+export async function startCluster(size: number, extraEnv: Record<string, string> = {}, members = size): Promise<Cluster> {
   const names = Array.from({ length: size }, (_, i) => `n${i + 1}`);
   const ports = await Promise.all(names.map(() => freePort()));
-  const peers = names.map((n, i) => `${n}=http://127.0.0.1:${ports[i]}`).join(',');
+  const peersOf = (count: number) => names.slice(0, count).map((n, i) => `${n}=http://127.0.0.1:${ports[i]}`).join(',');
   const root = makeTempDir('store-test-');
   const nodes: TestNode[] = names.map((name, i) => {
+    const peers = peersOf(i < members ? members : size);
     const env = { STORE_ID: name, STORE_PORT: String(ports[i]), STORE_PEERS: peers, STORE_DATA_DIR: path.join(root, name), ...FAST, ...extraEnv };
     return { name, port: ports[i]!, url: `http://127.0.0.1:${ports[i]}`, dataDir: env.STORE_DATA_DIR, env, proc: null as unknown as Proc, client: createStoreClient(`http://127.0.0.1:${ports[i]}`) };
   });
@@ -57,7 +62,7 @@ export async function startCluster(size: number, extraEnv: Record<string, string
       await node(name).proc.kill(signal);
     },
   };
-  await Promise.all(names.map((n) => cluster.start(n)));
+  await Promise.all(names.slice(0, members).map((n) => cluster.start(n)));
   return cluster;
 }
 
