@@ -2,15 +2,16 @@
 // the term fence, a new leader's merge and sync, stepping down, heartbeats, replay, status and nextWakeup.
 // Requests (strong and eventual), anti-entropy and membership are in node-requests.test.ts.
 import { describe, expect, it } from 'vitest';
-import { createNode, electionDeadline, groupOf, majority, nextWakeup, replay, ringGroups, status, step } from '../../examples/store/core/node.ts';
+import { createNode, electionDeadline, groupOf, majority, newer, nextWakeup, replay, ringGroups, status, step } from '../../examples/store/core/node.ts';
 import { createRing } from '../../examples/store/core/ring.ts';
 import { put, empty } from '../../examples/store/core/versions.ts';
-import type { GroupState, PeerMessage, PendingWrite } from '../../examples/store/core/types.ts';
+import type { GroupState, PeerMessage, StrongValue } from '../../examples/store/core/types.ts';
 import { Cluster, config, keyIn, where } from './node-harness.ts';
 
 const THREE = ['n1', 'n2', 'n3'];
 const G = 'n1+n2+n3';
-const empty0 = { store: {}, pending: {} };
+const empty0: Record<string, StrongValue> = {}; // a voter's strong data for the group: nothing yet
+const sv = (term: number, seq: number, value: string | null): StrongValue => ({ term, seq, value });
 
 /** Three nodes, n1 elected leader of the one group, synced and ready, every message delivered. */
 function ledByN1(): Cluster {
@@ -74,7 +75,9 @@ describe('createNode', () => {
     const saved = {
       terms: { [G]: { term: 4, votedFor: 'n2' }, 'gone+n1': { term: 9, votedFor: null } },
       store: { k: put(empty<string>(), 'v', {}, 'n1', 1) },
-      pending: {},
+      strong: { a: sv(2, 1, 'a'), b: sv(3, 1, 'b'), c: sv(1, 1, 'c') },
+      // Writes it was leading when it stopped: now just its copies, where newer than what it holds.
+      pending: { a: sv(2, 2, 'a2'), b: sv(2, 9, 'old'), d: sv(3, 3, 'd') },
     };
     const s = createNode(config('n1'), ['n3', 'n1', 'n2', 'n1'], saved, 50);
     expect(s.members).toEqual(THREE);
@@ -82,12 +85,14 @@ describe('createNode', () => {
     expect(s.groups).toEqual({
       [G]: {
         id: G, replicas: THREE, term: 4, votedFor: 'n2', role: 'follower', leader: null,
-        electionAt: electionDeadline(config('n1'), G, 4, 50), votes: {}, ready: false, synced: [], heardFrom: {}, round: 0, acked: {}, heartbeatAt: 0,
+        electionAt: electionDeadline(config('n1'), G, 4, 50), votes: {}, ready: false, synced: [], heardFrom: {}, round: 0, acked: {}, heartbeatAt: 0, seq: 0, unconfirmed: {},
       } satisfies GroupState,
     });
     expect(s.terms).toEqual(saved.terms);
     expect(s.store).toEqual(saved.store);
     expect(s.store).not.toBe(saved.store); // a copy: stepping the node does not change what was loaded
+    expect(s.strong).toEqual({ a: sv(2, 2, 'a2'), b: sv(3, 1, 'b'), c: sv(1, 1, 'c'), d: sv(3, 3, 'd') });
+    expect(saved.strong).toEqual({ a: sv(2, 1, 'a'), b: sv(3, 1, 'b'), c: sv(1, 1, 'c') }); // not changed
     expect(s.pending).toEqual({});
     expect(s.inflight).toEqual([]);
     expect(s.handoffs).toEqual({});
@@ -97,7 +102,7 @@ describe('createNode', () => {
     expect(fresh.groups[G]!.term).toBe(0);
     expect(fresh.groups[G]!.votedFor).toBe(null);
     expect(fresh.groups[G]!.electionAt).toBe(1408);
-    expect({ store: fresh.store, pending: fresh.pending, terms: fresh.terms }).toEqual({ store: {}, pending: {}, terms: {} });
+    expect({ store: fresh.store, strong: fresh.strong, pending: fresh.pending, terms: fresh.terms }).toEqual({ store: {}, strong: {}, pending: {}, terms: {} });
   });
 
   it('is in only the groups that include it', () => {
@@ -252,92 +257,87 @@ describe('election', () => {
     expect(c.node('n1').groups.n1).toMatchObject({ role: 'leader', round: 2, heartbeatAt: 99_100 });
   });
 
-  it('the new leader merges its voters\' data, committed and pending, drops its own pending, and syncs the merge', () => {
+  it('the new leader takes, key by key, the highest version among its voters and syncs the result', () => {
     const c = new Cluster(THREE);
-    const a = put(empty<string>(), 'a', {}, 'n2', 10); // committed on n2 only
-    const b = put(empty<string>(), 'b', {}, 'n3', 11);
-    const pendingB: PendingWrite = { term: 0, stored: b, dot: { node: 'n3', counter: 1 } }; // pending on n2
-    const mine = put(empty<string>(), 'm', {}, 'n1', 12);
-    const own: PendingWrite = { term: 0, stored: mine, dot: { node: 'n1', counter: 1 } };
-    c.node('n2').store.a = a;
-    c.node('n2').pending.b = pendingB;
-    c.node('n1').pending.m = own;
+    c.node('n1').strong = { x: sv(0, 1, 'old'), y: sv(1, 5, 'mine'), z: sv(2, 1, 'z') };
+    c.node('n2').strong = { x: sv(1, 2, 'newer'), y: sv(1, 4, 'older'), w: sv(0, 1, 'w'), z: sv(2, 1, 'z') };
     c.tick('n1', 1086);
-    expect(c.node('n1').groups[G]!.votes).toEqual({ n1: { store: {}, pending: { m: own } } });
+    expect(c.node('n1').groups[G]!.votes).toEqual({ n1: c.node('n1').strong });
     const vote = c.deliverOne(where({ to: 'n2' }))!;
-    expect(vote.messages).toEqual([{ type: 'vote', from: 'n2', to: 'n1', group: G, term: 1, granted: true, data: { store: { a }, pending: { b: pendingB } } }]);
+    expect(vote.messages).toEqual([{ type: 'vote', from: 'n2', to: 'n1', group: G, term: 1, granted: true, data: c.node('n2').strong }]);
     const fx = c.deliverOne(where({ type: 'vote' }))!;
     expect(fx.changes).toEqual([
-      { kind: 'store', key: 'm', stored: mine },
-      { kind: 'store', key: 'a', stored: a },
-      { kind: 'store', key: 'b', stored: b },
-      { kind: 'pending', key: 'm', write: null },
+      { kind: 'strong', key: 'x', value: sv(1, 2, 'newer') },
+      { kind: 'strong', key: 'w', value: sv(0, 1, 'w') },
     ]);
-    expect(c.node('n1').store).toEqual({ m: mine, a, b });
-    expect(c.node('n1').pending).toEqual({});
+    const merged = { x: sv(1, 2, 'newer'), y: sv(1, 5, 'mine'), z: sv(2, 1, 'z'), w: sv(0, 1, 'w') };
+    expect(c.node('n1').strong).toEqual(merged);
     expect(fx.messages.filter((m) => m.type === 'sync')).toEqual([
-      { type: 'sync', from: 'n1', to: 'n2', group: G, term: 1, data: { m: mine, a, b } },
-      { type: 'sync', from: 'n1', to: 'n3', group: G, term: 1, data: { m: mine, a, b } },
+      { type: 'sync', from: 'n1', to: 'n2', group: G, term: 1, data: merged },
+      { type: 'sync', from: 'n1', to: 'n3', group: G, term: 1, data: merged },
     ]);
+    expect(c.node('n1').groups[G]).toMatchObject({ seq: 0, unconfirmed: {} });
   });
 
-  it('a follower takes the sync: merges it, drops pending writes of older terms of the group, answers sync-ok', () => {
+  it('newer: the higher term, then the higher sequence number; anything is newer than nothing', () => {
+    expect(newer(sv(1, 1, 'a'), undefined)).toBe(true);
+    expect(newer(sv(2, 1, 'a'), sv(1, 9, 'b'))).toBe(true);
+    expect(newer(sv(1, 9, 'a'), sv(2, 1, 'b'))).toBe(false);
+    expect(newer(sv(1, 2, 'a'), sv(1, 1, 'b'))).toBe(true);
+    expect(newer(sv(1, 1, 'a'), sv(1, 2, 'b'))).toBe(false);
+    expect(newer(sv(1, 1, 'a'), sv(1, 1, 'b'))).toBe(false);
+    expect(newer({ term: 0, seq: 0 }, { term: 0, seq: 0 })).toBe(false);
+  });
+
+  it('a follower takes the sync: keeps each newer copy, leaves its own newer ones, answers sync-ok', () => {
     const c = new Cluster(THREE);
-    const x = put(empty<string>(), 'x', {}, 'n3', 1);
-    const old: PendingWrite = { term: 0, stored: x, dot: { node: 'n3', counter: 1 } };
-    const same: PendingWrite = { term: 2, stored: x, dot: { node: 'n3', counter: 1 } };
-    c.node('n3').pending.p = old;
-    c.node('n3').pending.q = same;
+    c.node('n3').strong = { p: sv(1, 1, 'p-old'), q: sv(2, 3, 'q-mine') };
     c.node('n3').groups[G]!.term = 2;
-    const y = put(empty<string>(), 'y', {}, 'n1', 2);
-    const fx = c.send({ type: 'sync', from: 'n1', to: 'n3', group: G, term: 2, data: { y } }, 300)!;
+    const fx = c.send({ type: 'sync', from: 'n1', to: 'n3', group: G, term: 2, data: { p: sv(2, 1, 'p'), q: sv(2, 2, 'q'), y: sv(1, 1, 'y') } }, 300)!;
     expect(fx).toEqual({
       changes: [
-        { kind: 'store', key: 'y', stored: y },
-        { kind: 'pending', key: 'p', write: null },
+        { kind: 'strong', key: 'p', value: sv(2, 1, 'p') },
+        { kind: 'strong', key: 'y', value: sv(1, 1, 'y') },
       ],
       messages: [{ type: 'sync-ok', from: 'n3', to: 'n1', group: G, term: 2 }],
       replies: [],
     });
-    expect(c.node('n3').pending).toEqual({ q: same });
+    expect(c.node('n3').strong).toEqual({ p: sv(2, 1, 'p'), q: sv(2, 3, 'q-mine'), y: sv(1, 1, 'y') });
     expect(c.node('n3').groups[G]).toMatchObject({ role: 'follower', leader: 'n1', electionAt: electionDeadline(config('n3'), G, 2, 300) });
     // The same sync again changes nothing on disk.
-    expect(c.send({ type: 'sync', from: 'n1', to: 'n3', group: G, term: 2, data: { y } })!.changes).toEqual([]);
+    expect(c.send({ type: 'sync', from: 'n1', to: 'n3', group: G, term: 2, data: { y: sv(1, 1, 'y') } })!.changes).toEqual([]);
   });
 
-  it('a voter hands over only the group\'s keys and pending writes; the winner drops only that group\'s pending writes; its sync holds only the group\'s keys', () => {
+  it('a voter hands over only the group\'s strong data (its own pending writes where newer); the sync holds only the group\'s keys', () => {
     const five = ['n1', 'n2', 'n3', 'n4', 'n5'];
     const c = new Cluster(five);
     const G3 = 'n1+n2+n3';
     const mine = keyIn(five, G3);
+    const mine2 = keyIn(five, G3, 1);
     const other = keyIn(five, 'n1+n2+n4');
-    const v = put(empty<string>(), 'v', {}, 'n2', 1);
-    const w: PendingWrite = { term: 0, stored: v, dot: { node: 'n2', counter: 1 } };
-    for (const id of ['n1', 'n2']) {
-      c.node(id).store = { [mine]: v, [other]: v };
-      c.node(id).pending = { [mine]: w, [other]: w };
-    }
+    for (const id of ['n1', 'n2']) c.node(id).strong = { [mine]: sv(0, 1, 'v'), [other]: sv(0, 1, 'v') };
+    c.node('n2').pending = { [mine]: sv(0, 2, 'p'), [mine2]: sv(0, 1, 'p2'), [other]: sv(0, 2, 'p') };
     c.tick('n1', c.node('n1').groups[G3]!.electionAt);
-    expect(c.node('n1').groups[G3]!.votes).toEqual({ n1: { store: { [mine]: v }, pending: { [mine]: w } } });
+    expect(c.node('n1').groups[G3]!.votes).toEqual({ n1: { [mine]: sv(0, 1, 'v') } });
     c.drop((m) => m.type !== 'vote-request' || m.group !== G3 || m.to !== 'n2');
     const fx = c.deliverOne()!;
-    expect(fx.messages).toEqual([{ type: 'vote', from: 'n2', to: 'n1', group: G3, term: 1, granted: true, data: { store: { [mine]: v }, pending: { [mine]: w } } }]);
-    const won = c.deliverOne()!;
-    expect(won.changes).toEqual([{ kind: 'pending', key: mine, write: null }]);
-    expect(Object.keys(c.node('n1').pending)).toEqual([other]);
-    expect(won.messages.filter((m) => m.type === 'sync').map((m) => m.type === 'sync' && Object.keys(m.data))).toEqual([[mine], [mine]]);
+    expect(fx.messages).toEqual([{ type: 'vote', from: 'n2', to: 'n1', group: G3, term: 1, granted: true, data: { [mine]: sv(0, 2, 'p'), [mine2]: sv(0, 1, 'p2') } }]);
+    // A pending write older than the copy is not handed over.
+    c.node('n2').pending[mine] = sv(0, 0, 'older');
+    expect(c.send({ type: 'vote-request', from: 'n1', to: 'n2', group: G3, term: 1 })!.messages[0]).toMatchObject({ data: { [mine]: sv(0, 1, 'v'), [mine2]: sv(0, 1, 'p2') } });
+    c.drop();
+    const won = c.send({ type: 'vote', from: 'n2', to: 'n1', group: G3, term: 1, granted: true, data: { [mine2]: sv(0, 1, 'p2') } })!;
+    expect(won.changes).toEqual([{ kind: 'strong', key: mine2, value: sv(0, 1, 'p2') }]);
+    expect(won.messages.filter((m) => m.type === 'sync').map((m) => m.type === 'sync' && Object.keys(m.data).sort())).toEqual([[mine, mine2].sort(), [mine, mine2].sort()]);
   });
 
-  it('a sync ignores keys and pending writes of other groups', () => {
+  it('a sync ignores keys of other groups', () => {
     const five = ['n1', 'n2', 'n3', 'n4', 'n5'];
     const c = new Cluster(five);
     const other = keyIn(five, 'n1+n3+n4');
-    const x = put(empty<string>(), 'x', {}, 'n3', 1);
-    c.node('n3').pending[other] = { term: 0, stored: x, dot: { node: 'n3', counter: 1 } };
-    const fx = c.send({ type: 'sync', from: 'n1', to: 'n3', group: 'n1+n2+n3', term: 1, data: { [other]: x } })!;
+    const fx = c.send({ type: 'sync', from: 'n1', to: 'n3', group: 'n1+n2+n3', term: 1, data: { [other]: sv(1, 1, 'x') } })!;
     expect(fx.changes).toEqual([{ kind: 'term', group: 'n1+n2+n3', term: 1, votedFor: null }]);
-    expect(c.node('n3').store).toEqual({});
-    expect(Object.keys(c.node('n3').pending)).toEqual([other]);
+    expect(c.node('n3').strong).toEqual({});
   });
 
   it('ready only after a majority (the leader and one follower) confirmed the sync; then syncs stop for the synced', () => {
@@ -458,7 +458,7 @@ describe('heartbeats', () => {
     for (const m of [
       { type: 'heartbeat-ok', round: 1 },
       { type: 'sync-ok' },
-      { type: 'replicate-ok', key: 'k', dot: { node: 'n1', counter: 1 } },
+      { type: 'replicate-ok', key: 'k', seq: 1 },
     ]) {
       const c = ledByN1();
       const t = c.now;
@@ -477,13 +477,12 @@ describe('the fence: terms', () => {
     c.node('n2').groups[G]!.term = 5;
     const base = { from: 'n1', to: 'n2', group: G, term: 4 } as const;
     const stale = [{ type: 'stale', from: 'n2', to: 'n1', group: G, term: 5 }];
-    const w: PendingWrite = { term: 4, stored: put(empty<string>(), 'v', {}, 'n1', 1), dot: { node: 'n1', counter: 1 } };
+    const w = sv(4, 1, 'v');
     for (const m of [
       { ...base, type: 'heartbeat', round: 1 },
       { ...base, type: 'vote-request' },
-      { ...base, type: 'sync', data: {} },
+      { ...base, type: 'sync', data: { k: w } },
       { ...base, type: 'replicate', key: 'k', write: w },
-      { ...base, type: 'commit', key: 'k', dot: w.dot },
     ] as PeerMessage[]) {
       expect(c.send(m), m.type).toEqual({ changes: [], messages: stale, replies: [] });
     }
@@ -491,13 +490,13 @@ describe('the fence: terms', () => {
       { ...base, type: 'heartbeat-ok', round: 1 },
       { ...base, type: 'vote', granted: true, data: empty0 },
       { ...base, type: 'sync-ok' },
-      { ...base, type: 'replicate-ok', key: 'k', dot: w.dot },
+      { ...base, type: 'replicate-ok', key: 'k', seq: 1 },
       { ...base, type: 'stale' },
     ] as PeerMessage[]) {
       expect(c.send(m), m.type).toEqual({ changes: [], messages: [], replies: [] });
     }
     expect(c.node('n2').groups[G]).toMatchObject({ term: 5, leader: null, role: 'follower' });
-    expect(c.node('n2').pending).toEqual({});
+    expect(c.node('n2').strong).toEqual({});
   });
 
   it('a newer term is adopted (vote cleared, persisted) and a candidate becomes a follower', () => {
@@ -527,18 +526,23 @@ describe('the fence: terms', () => {
     c.drop();
     const fx = c.send({ type: 'heartbeat', from: 'n2', to: 'n1', group: G, term: 2, round: 1 }, t + 10)!;
     expect(fx).toEqual({
-      changes: [{ kind: 'term', group: G, term: 2, votedFor: null }],
+      changes: [
+        { kind: 'term', group: G, term: 2, votedFor: null },
+        // The write it had sent is now only its own copy, as a follower holds one (it may have been applied).
+        { kind: 'pending', key: 'a', write: null },
+        { kind: 'strong', key: 'a', value: sv(1, 1, '1') },
+      ],
       messages: [{ type: 'heartbeat-ok', from: 'n1', to: 'n2', group: G, term: 2, round: 1 }],
       replies: [
         { id: 'w', outcome: { kind: 'unknown', message: 'n1 stopped leading n1+n2+n3 before a majority confirmed the write; it may or may not have been applied' }, group: G, leader: null, term: 2 },
-        { id: 'w2', outcome: { kind: 'unavailable', reason: 'stepped-down', message: 'n1 stopped leading n1+n2+n3 (a newer term or no majority); nothing was changed, retry' }, group: G, leader: null, term: 2 },
-        { id: 'r', outcome: { kind: 'unavailable', reason: 'stepped-down', message: 'n1 stopped leading n1+n2+n3 (a newer term or no majority); nothing was changed, retry' }, group: G, leader: null, term: 2 },
+        { id: 'w2', outcome: { kind: 'unavailable', reason: 'stepped-down', message: 'n1 stopped leading n1+n2+n3 (a newer term, or no majority); nothing was changed, retry' }, group: G, leader: null, term: 2 },
+        { id: 'r', outcome: { kind: 'unavailable', reason: 'stepped-down', message: 'n1 stopped leading n1+n2+n3 (a newer term, or no majority); nothing was changed, retry' }, group: G, leader: null, term: 2 },
       ],
     });
     expect(c.node('n1').inflight).toEqual([]);
     expect(c.node('n1').groups[G]).toMatchObject({ role: 'follower', leader: 'n2', term: 2 });
-    // The write it had sent stays pending on its disk (it may have been applied).
-    expect(Object.keys(c.node('n1').pending)).toEqual(['a']);
+    expect(c.node('n1').pending).toEqual({});
+    expect(c.node('n1').strong).toEqual({ a: sv(1, 1, '1') });
   });
 
   it('stepping down for lost majority fails only that group\'s requests', () => {
@@ -574,8 +578,8 @@ describe('the fence: terms', () => {
 describe('replay, status, nextWakeup', () => {
   it('replay folds changes in order: the last term per group, stores and pending writes set and deleted', () => {
     const v = put(empty<string>(), 'v', {}, 'n1', 1);
-    const w: PendingWrite = { term: 1, stored: v, dot: { node: 'n1', counter: 1 } };
-    expect(replay([])).toEqual({ terms: {}, store: {}, pending: {} });
+    const w = sv(1, 1, 'w');
+    expect(replay([])).toEqual({ terms: {}, store: {}, strong: {}, pending: {} });
     expect(
       replay([
         { kind: 'term', group: 'g', term: 1, votedFor: 'n1' },
@@ -588,8 +592,11 @@ describe('replay, status, nextWakeup', () => {
         { kind: 'pending', key: 'q', write: w },
         { kind: 'pending', key: 'q', write: null },
         { kind: 'pending', key: 'z', write: null },
+        { kind: 'strong', key: 's', value: w },
+        { kind: 'strong', key: 't', value: w },
+        { kind: 'strong', key: 's', value: null },
       ]),
-    ).toEqual({ terms: { g: { term: 2, votedFor: null }, h: { term: 4, votedFor: null } }, store: { b: v }, pending: { p: w } });
+    ).toEqual({ terms: { g: { term: 2, votedFor: null }, h: { term: 4, votedFor: null } }, store: { b: v }, strong: { t: w }, pending: { p: w } });
   });
 
   it('replaying a node\'s log gives back exactly its terms, store and pending writes', () => {
@@ -601,7 +608,7 @@ describe('replay, status, nextWakeup', () => {
     c.pump(where({ to: 'n2' }));
     for (const id of THREE) {
       const n = c.node(id);
-      expect(replay(c.log[id]!)).toEqual({ terms: n.terms, store: n.store, pending: n.pending });
+      expect(replay(c.log[id]!)).toEqual({ terms: n.terms, store: n.store, strong: n.strong, pending: n.pending });
     }
   });
 
@@ -611,7 +618,7 @@ describe('replay, status, nextWakeup', () => {
     c.elect('n1', 'n1+n3+n4');
     const k = keyIn(five, 'n1+n3+n4');
     c.request('n1', { id: 'e', op: 'put', key: k, value: 'v', consistency: 'eventual' });
-    c.node('n1').pending.p = { term: 0, stored: empty(), dot: { node: 'n1', counter: 1 } };
+    c.node('n1').pending.p = sv(1, 1, 'p');
     const s = status(c.node('n1'));
     expect(s.node).toBe('n1');
     expect(s.members).toEqual(five);
@@ -632,6 +639,11 @@ describe('replay, status, nextWakeup', () => {
     c.request('n1', { id: 'e3', op: 'put', key: k3, value: 'v', consistency: 'eventual' });
     expect(status(c.node('n1')).groups.map((g) => g.keys)).toEqual([1, 0, 0, 2, 0, 0]);
     expect(status(c.node('n1')).keys).toBe(3);
+    // Strong data counts too, a key with both sides once.
+    c.node('n1').strong[k] = sv(1, 1, 's');
+    c.node('n1').strong[keyIn(five, 'n1+n2+n4')] = sv(1, 1, 's');
+    expect(status(c.node('n1')).groups.map((g) => g.keys)).toEqual([1, 1, 0, 2, 0, 0]);
+    expect(status(c.node('n1')).keys).toBe(4);
     // A node in no group.
     expect(status(createNode(config('n9'), five, undefined, 0))).toEqual({ node: 'n9', members: five, groups: [], keys: 0, pending: 0 });
   });
