@@ -128,7 +128,17 @@ describe('the live ring', () => {
       expect(await shownLoad(page)).toEqual(before);
       expect(await shownKeys(page)).toEqual(keys);
       expect(await page.getByTestId('ring-problem').count()).toBe(0);
-      expect(problems).toEqual([]);
+      // Opening a link to a run, the frame scrolls the started example into view; Chromium then cancels the
+      // lazy load of a diagram picture just above it (ERR_ABORTED) and loads it when it comes into view again.
+      // Harmless, so not a problem here, once the pictures are seen to load after all.
+      const aborted = problems.filter((p) => /^request failed: .*\/diagrams\/[0-9a-f]+-(light|dark)\.svg \(net::ERR_ABORTED\)$/.test(p));
+      const pictures = await page.locator('figure.mermaid-diagram img:visible').all();
+      expect(pictures).toHaveLength(6); // the page's six diagrams, in light mode
+      for (const img of pictures) {
+        await img.scrollIntoViewIfNeeded();
+        await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0)).toBe(true);
+      }
+      expect(problems.filter((p) => !aborted.includes(p))).toEqual([]);
     } finally {
       await context.close();
     }
