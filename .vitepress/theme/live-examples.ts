@@ -13,6 +13,7 @@ export const liveExamples: Readonly<Record<string, string>> = {
   deposits: '../../examples/messaging/browser/DepositsExample.vue',
   queue: '../../examples/queue/browser/QueueExample.vue',
   ring: '../../examples/store/browser/RingExample.vue',
+  cluster: '../../examples/store/browser/ClusterExample.vue',
 };
 
 export async function loadLiveExample(name: string): Promise<Component> {
