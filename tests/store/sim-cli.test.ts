@@ -27,7 +27,7 @@ describe('npm run sim:store', () => {
     const events = timeline(world).map(formatEvent);
     expect(lines.slice(1, 1 + events.length)).toEqual(events);
     const summary = lines.slice(1 + events.length).join('\n');
-    expect(summary).toMatch(/^summary at 34\.000 s:\n {2}leaders: n1\+n2\+n3 n\d \(term \d+\)/);
+    expect(summary).toMatch(/^summary at 36\.000 s:\n {2}leaders: n1\+n2\+n3 n\d \(term \d+\)/);
     expect(summary).toMatch(/keys per node: n1 \d, n2 \d, n3 \d, n4 \d, n5 \d|keys per node: .*down/);
     expect(summary).toContain('one leader acknowledging writes per group and term: ok');
     expect(summary).toContain('no acknowledged strong write lost (final reads): ok');

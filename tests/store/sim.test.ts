@@ -216,7 +216,7 @@ describe('store simulation: what the pages promise', () => {
 
   it('every recorded operation is a valid kv-history record, with refusals carrying an error', () => {
     const world = createWorld({ seed: 8, script: chaosScript(8, 'strong') });
-    runUntil(world, 34_000);
+    runUntil(world, 36_000);
     const h = historyOf(world);
     h.forEach((op, i) => validateOperation(op, `history[${i}]`));
     expect(h.some((x) => x.error !== undefined)).toBe(true);

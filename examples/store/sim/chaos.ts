@@ -23,8 +23,8 @@ export const EVENTUAL_KEYS = ['e1', 'e2', 'e3', 'e4'];
  * once (a bounce), cut a partition (one or two nodes against the rest) or heal it. At most one node is down at a time, so every group keeps a
  * majority of live nodes once partitions heal. Then:
  * - strong: heal, restart, let 4 s pass, crash one more node (which may lead some groups) and leave it
- *   down; 4 s later strong-read every key at another of its replicas, three times over two seconds (the checks use
- *   the last read that got an answer).
+ *   down; 4 s later strong-read every key at another of its replicas, five times over four seconds (a lossy network may
+ *   lose a forwarded read or its answer; the checks use the last read that got an answer).
  * - eventual: heal, restart, and let 10 s pass with no requests (anti-entropy every second).
  */
 export function chaosScript(seed: number, mode: Consistency, nodes: readonly string[] = ['n1', 'n2', 'n3', 'n4', 'n5']): Action[] {
@@ -71,7 +71,7 @@ export function chaosScript(seed: number, mode: Consistency, nodes: readonly str
     // Each key is read at one of its own replicas: a node outside the replica set forwards to the key's first
     // replica, which may be the crashed one (the core names one node to forward to, not every replica).
     const ring = createRing(nodes, defaultConfig.vnodes);
-    for (const at of [CHAOS_MS + 8_000, CHAOS_MS + 9_000, CHAOS_MS + 10_000]) {
+    for (const at of [CHAOS_MS + 8_000, CHAOS_MS + 9_000, CHAOS_MS + 10_000, CHAOS_MS + 11_000, CHAOS_MS + 12_000]) {
       for (const key of STRONG_KEYS) {
         const readers = groupOf(ring, key, defaultConfig.replicas).replicas.filter((n) => n !== victim);
         script.push({ at, do: 'request', node: pick(readers), op: 'get', key, consistency: 'strong' });
@@ -83,6 +83,6 @@ export function chaosScript(seed: number, mode: Consistency, nodes: readonly str
 
 /** When a chaos run is over: the last scripted action plus time for it to finish. */
 export function chaosEnd(mode: Consistency): number {
-  return CHAOS_MS + (mode === 'strong' ? 14_000 : 10_000);
+  return CHAOS_MS + (mode === 'strong' ? 16_000 : 10_000);
 }
 // #endregion chaos
