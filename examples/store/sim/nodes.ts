@@ -44,7 +44,7 @@ export function restart(world: World, node: SimNode): string {
   boot(world, node);
   const s = node.state!;
   const terms = Object.values(s.terms).filter((t) => t.term > 0).length;
-  return `replayed ${node.disk.length} persisted change${node.disk.length === 1 ? '' : 's'}: ${Object.keys(s.store).length} keys, ${Object.keys(s.pending).length} pending strong writes, terms of ${terms} groups`;
+  return `replayed ${node.disk.length} persisted change${node.disk.length === 1 ? '' : 's'}: ${Object.keys(s.store).length} eventual keys, ${Object.keys(s.strong).length} strong keys, ${Object.keys(s.pending).length} pending strong writes, terms of ${terms} groups`;
 }
 // #endregion crash
 
