@@ -141,7 +141,7 @@ export function answerLines(world: World, answers: Answers): AnswerLine[] {
       }
     } else if (h.return === null) {
       line.status = 504;
-      line.text = o?.kind === 'unknown' ? `outcome unknown: ${o.message}` : 'outcome unknown: no answer in time (it may or may not have been applied)';
+      line.text = o?.kind === 'unknown' ? `outcome unknown: ${o.message}` : 'outcome unknown: no answer came (it timed out, or the node holding it crashed); it may or may not have been applied';
     } else if (o?.kind === 'value') {
       line.status = 200;
       line.values = [...o.values];
