@@ -89,10 +89,10 @@ export const questions: QuizQuestion[] = [
       'Our election leaves out Raft\'s rule that a voter refuses a candidate whose log is behind its own. What does our store do instead, so that no acknowledged write is lost?',
     choices: [
       {
-        text: 'Each voter sends the candidate its data for the group, and the winner merges that of a majority before it serves.',
+        text: 'Each voter sends the candidate its copy of every key, and the winner keeps, key by key, the highest version.',
         correct: true,
         explanation:
-          'Yes. Every acknowledged write is held by a majority, and any two majorities share a node, so some voter has it and it is in the merge. The winner also copies the merge to a majority (sync) before serving. Collecting what a majority accepted first is like Paxos\'s first phase.',
+          'Yes. Every acknowledged write is held by a majority, and any two majorities share a node, so some voter has it; a version (term, sequence number) tells which copy is later. The winner also copies the result to a majority (sync) before serving. Collecting what a majority accepted and keeping the highest numbered is Paxos\'s first phase.',
       },
       {
         text: 'Nothing is needed: without the log check any node can win, and all three replicas always hold the same data anyway.',
@@ -118,7 +118,7 @@ export const questions: QuizQuestion[] = [
       {
         text: 'It is asynchronous replication: faster, but a crash of the leader right after the acknowledgement loses the write.',
         explanation:
-          'Asynchronous replication answers before ANY follower has the write. Here two of three copies hold it on disk before the client hears "done", so a crash of the leader loses nothing: the next leader\'s merge includes it.',
+          'Asynchronous replication answers before ANY follower has the write. Here two of three copies hold it on disk before the client hears "done", so a crash of the leader loses nothing: the next leader finds it among its voters.',
       },
       {
         text: 'It buys nothing in speed, because the leader still sends the write to both followers, and the cost is a lost write.',

@@ -163,4 +163,31 @@ export const questions: QuizQuestion[] = [
       },
     ],
   },
+  {
+    question:
+      'A key holds the strong value "milk", version (term 3, seq 1). A client then writes "eggs" to the same key with consistency=eventual and gets 200. What does a strong read of the key return?',
+    choices: [
+      {
+        text: '"eggs": it was written later in real time, and a strong read returns the last acknowledged write of the key.',
+        explanation:
+          'It would if both kinds of write shared one value. They do not: a strong read returns the last acknowledged STRONG write. The eventual write lives on the key\'s eventual side, where an eventual read finds it.',
+      },
+      {
+        text: '"milk": strong and eventual data are kept apart, so an eventual write never touches the strong value.',
+        correct: true,
+        explanation:
+          'Right. Each key has two sides with different merge rules: one value with a leader\'s version, and siblings with a version vector. A strong read sees only the first, an eventual read only the second.',
+      },
+      {
+        text: 'Both, as siblings: the two writes did not see each other, so the store keeps both and lets the client choose.',
+        explanation:
+          'That is exactly what strong data must never do: a linearizable read returns one value. An earlier version of the store shared one representation, and the simulator found a strong read answered with siblings.',
+      },
+      {
+        text: 'Nothing (404): a key holds data of one consistency at a time, and the eventual write replaced the strong one.',
+        explanation:
+          'Nothing is replaced or deleted across the two sides. Here the strong read returns "milk" and an eventual read returns "eggs"; pick one consistency per key to avoid the surprise.',
+      },
+    ],
+  },
 ];
