@@ -5,12 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { createNode, electionDeadline, replay, status } from '../../examples/store/core/node.ts';
 import { empty, put, reconcile, remove } from '../../examples/store/core/versions.ts';
-import type { ClientRequest, Effects, PendingWrite, Reply } from '../../examples/store/core/types.ts';
+import type { ClientRequest, Effects, Reply, StrongValue } from '../../examples/store/core/types.ts';
 import { Cluster, config, keyIn, replicasOf, where } from './node-harness.ts';
 
 const THREE = ['n1', 'n2', 'n3'];
 const G = 'n1+n2+n3';
 const none: Effects = { changes: [], messages: [], replies: [] };
+const sv = (term: number, seq: number, value: string | null): StrongValue => ({ term, seq, value });
 
 function ledByN1(over = {}): Cluster {
   const c = new Cluster(THREE, over);
@@ -31,11 +32,10 @@ function write(c: Cluster, id: string, key: string, value: string): void {
 }
 
 describe('strong writes', () => {
-  it('leader: pending on its disk, replicate to the followers; nothing answered yet', () => {
+  it('leader: pending on its disk, replicate to the followers; a majority commits it; no commit message', () => {
     const c = ledByN1();
     const t = c.now;
-    const stored = put(empty<string>(), 'v', {}, 'n1', t);
-    const w: PendingWrite = { term: 1, stored, dot: { node: 'n1', counter: 1 } };
+    const w = sv(1, 1, 'v');
     expect(c.request('n1', putS('r1', 'k', 'v'))).toEqual({
       changes: [{ kind: 'pending', key: 'k', write: w }],
       messages: [
@@ -44,81 +44,77 @@ describe('strong writes', () => {
       ],
       replies: [],
     });
-    expect(c.node('n1').inflight).toEqual([{ request: putS('r1', 'k', 'v'), since: t, write: w, stored: [] }]);
-    // A follower stores it as pending (persisted before it acknowledges) and follows the sender.
+    expect(c.node('n1').inflight).toEqual([{ request: putS('r1', 'k', 'v'), group: G, since: t, write: w, stored: [] }]);
+    expect(c.node('n1').groups[G]!.seq).toBe(1);
+    // A follower stores it (persisted before it acknowledges) and follows the sender.
     expect(c.deliverOne(where({ to: 'n2' }), t + 5)).toEqual({
-      changes: [{ kind: 'pending', key: 'k', write: w }],
-      messages: [{ type: 'replicate-ok', from: 'n2', to: 'n1', group: G, term: 1, key: 'k', dot: w.dot }],
+      changes: [{ kind: 'strong', key: 'k', value: w }],
+      messages: [{ type: 'replicate-ok', from: 'n2', to: 'n1', group: G, term: 1, key: 'k', seq: 1 }],
       replies: [],
     });
     expect(c.node('n2').groups[G]).toMatchObject({ leader: 'n1', role: 'follower' });
-    expect(c.node('n2').store).toEqual({});
-    // With the leader, that is a majority: commit, answer 'written', tell the followers.
+    // With the leader, that is a majority: commit, answer 'written' with the version.
     expect(c.deliverOne(where({ type: 'replicate-ok' }), t + 6)).toEqual({
       changes: [
         { kind: 'pending', key: 'k', write: null },
-        { kind: 'store', key: 'k', stored },
+        { kind: 'strong', key: 'k', value: w },
       ],
-      messages: [
-        { type: 'commit', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', dot: w.dot },
-        { type: 'commit', from: 'n1', to: 'n3', group: G, term: 1, key: 'k', dot: w.dot },
-      ],
-      replies: [reply('r1', { kind: 'written', context: { n1: 1 } })],
+      messages: [],
+      replies: [reply('r1', { kind: 'written', context: {}, version: { term: 1, seq: 1 } })],
     });
-    expect(c.node('n1').store).toEqual({ k: stored });
+    expect(c.node('n1').strong).toEqual({ k: w });
     expect(c.node('n1').pending).toEqual({});
     expect(c.node('n1').inflight).toEqual([]);
     expect(c.node('n1').groups[G]!.heardFrom.n2).toBe(t + 6);
-    // The follower commits on 'commit'.
-    expect(c.deliverOne(where({ type: 'commit', to: 'n2' }))).toEqual({
-      changes: [
-        { kind: 'pending', key: 'k', write: null },
-        { kind: 'store', key: 'k', stored },
-      ],
-      messages: [],
-      replies: [],
-    });
-    // The slow follower: replicate then commit, in order.
-    c.pump(where({ to: 'n3', type: 'replicate' }));
-    // Its late acknowledgement changes nothing at the leader.
+    expect(c.node('n1').groups[G]!.unconfirmed).toEqual({ n3: { k: t + 6 } });
+    // The slow follower gets it, and its late acknowledgement clears it from the unconfirmed.
+    c.deliverOne(where({ to: 'n3' }));
     expect(c.deliverOne(where({ type: 'replicate-ok', from: 'n3' }))).toEqual(none);
-    c.pump();
-    for (const id of THREE) expect(c.node(id).store).toEqual({ k: stored });
-    for (const id of THREE) expect(c.node(id).pending).toEqual({});
+    expect(c.node('n1').groups[G]!.unconfirmed).toEqual({ n3: {} });
+    for (const id of THREE) expect(c.node(id).strong).toEqual({ k: w });
   });
 
-  it('a commit for another write, or for nothing pending, changes nothing', () => {
+  it('a committed write a follower has not confirmed is sent again with the heartbeats, from 2 heartbeats on', () => {
     const c = ledByN1();
-    const w: PendingWrite = { term: 1, stored: put(empty<string>(), 'v', {}, 'n1', 1), dot: { node: 'n1', counter: 1 } };
-    c.send({ type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', write: w });
-    expect(c.send({ type: 'commit', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', dot: { node: 'n1', counter: 2 } })).toEqual(none);
-    expect(c.send({ type: 'commit', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', dot: { node: 'n3', counter: 1 } })).toEqual(none);
-    expect(c.send({ type: 'commit', from: 'n1', to: 'n2', group: G, term: 1, key: 'other', dot: w.dot })).toEqual(none);
-    expect(c.node('n2').pending).toEqual({ k: w });
+    const g = c.node('n1').groups[G]!;
+    c.request('n1', putS('r1', 'k', 'v'));
+    c.drop(where({ to: 'n3' }));
+    c.pump(where({ to: 'n2' }));
+    const at = c.now;
+    c.pump(where({ type: 'replicate-ok' }), at);
+    expect(g.unconfirmed).toEqual({ n3: { k: at } });
+    g.heartbeatAt = 0;
+    expect(c.tick('n1', at + 199).messages.map((m) => [m.type, m.to])).toEqual([['heartbeat', 'n2'], ['heartbeat', 'n3']]);
+    g.heartbeatAt = 0;
+    expect(c.tick('n1', at + 200).messages).toEqual([
+      { type: 'heartbeat', from: 'n1', to: 'n2', group: G, term: 1, round: g.round },
+      { type: 'heartbeat', from: 'n1', to: 'n3', group: G, term: 1, round: g.round },
+      { type: 'replicate', from: 'n1', to: 'n3', group: G, term: 1, key: 'k', write: sv(1, 1, 'v') },
+    ]);
+    // An acknowledgement of an older write of the key does not clear it; one of the key's current write does.
+    c.drop();
+    c.send({ type: 'replicate-ok', from: 'n3', to: 'n1', group: G, term: 1, key: 'k', seq: 7 });
+    c.send({ type: 'replicate-ok', from: 'n3', to: 'n1', group: G, term: 1, key: 'other', seq: 1 });
+    expect(g.unconfirmed).toEqual({ n3: { k: at } });
+    c.send({ type: 'replicate-ok', from: 'n3', to: 'n1', group: G, term: 1, key: 'k', seq: 1 });
+    expect(g.unconfirmed).toEqual({ n3: {} });
+    g.heartbeatAt = 0;
+    expect(c.tick('n1', at + 400).messages.map((m) => m.type)).toEqual(['heartbeat', 'heartbeat']);
+    // A key no longer held (handed away) is not sent again.
+    g.unconfirmed = { n3: { gone: 0 } };
+    g.heartbeatAt = 0;
+    expect(c.tick('n1', at + 500).messages.map((m) => m.type)).toEqual(['heartbeat', 'heartbeat']);
   });
 
-  it('a follower sent the next write of a key in the same term commits the previous one first', () => {
+  it('a follower keeps the newer of its copy and a replicated write (messages can arrive out of order), and acknowledges both', () => {
     const c = ledByN1();
-    const s1 = put(empty<string>(), 'a', {}, 'n1', 1);
-    const s2 = put(s1, 'b', s1.context, 'n1', 2);
-    const w1: PendingWrite = { term: 1, stored: s1, dot: { node: 'n1', counter: 1 } };
-    const w2: PendingWrite = { term: 1, stored: s2, dot: { node: 'n1', counter: 2 } };
-    c.send({ type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', write: w1 });
-    expect(c.send({ type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', write: w2 })).toEqual({
-      changes: [
-        { kind: 'pending', key: 'k', write: null },
-        { kind: 'store', key: 'k', stored: s1 },
-        { kind: 'pending', key: 'k', write: w2 },
-      ],
-      messages: [{ type: 'replicate-ok', from: 'n2', to: 'n1', group: G, term: 1, key: 'k', dot: w2.dot }],
+    c.send({ type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', write: sv(1, 2, 'b') });
+    expect(c.send({ type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', write: sv(1, 1, 'a') })).toEqual({
+      changes: [],
+      messages: [{ type: 'replicate-ok', from: 'n2', to: 'n1', group: G, term: 1, key: 'k', seq: 1 }],
       replies: [],
     });
-    // The same write again (a retransmission) is only stored again.
-    expect(c.send({ type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'k', write: w2 })!.changes).toEqual([{ kind: 'pending', key: 'k', write: w2 }]);
-    // A pending write of an older term is replaced, not committed: the new leader's sync holds it if it committed.
-    c.node('n3').pending.k = { ...w1, term: 0 };
-    expect(c.send({ type: 'replicate', from: 'n1', to: 'n3', group: G, term: 1, key: 'k', write: w2 })!.changes).toEqual([{ kind: 'pending', key: 'k', write: w2 }]);
-    expect(c.node('n3').store).toEqual({});
+    expect(c.node('n2').strong).toEqual({ k: sv(1, 2, 'b') });
   });
 
   it('acknowledgements: only for the write in flight, from a follower, counted once; a follower ignores them', () => {
@@ -127,17 +123,16 @@ describe('strong writes', () => {
     const c = new Cluster(five, { replicas: 5 });
     c.elect('n1', G5);
     c.request('n1', putS('w', 'k', 'v'));
-    const dot = { node: 'n1', counter: 1 };
     c.drop();
-    const ok = (from: string, d = dot, key = 'k') => c.send({ type: 'replicate-ok', from, to: 'n1', group: G5, term: 1, key, dot: d })!;
-    expect(ok('n2', { node: 'n1', counter: 2 })).toEqual(none);
-    expect(ok('n2', { node: 'n2', counter: 1 })).toEqual(none);
-    expect(ok('n2', dot, 'other')).toEqual(none);
+    const ok = (from: string, seq = 1, key = 'k') => c.send({ type: 'replicate-ok', from, to: 'n1', group: G5, term: 1, key, seq })!;
+    expect(ok('n2', 2)).toEqual(none);
+    expect(ok('n2', 1, 'other')).toEqual(none);
     expect(ok('n2')).toEqual(none);
     expect(ok('n2')).toEqual(none); // the same follower twice is still one
     expect(c.node('n1').inflight[0]!.stored).toEqual(['n2']);
-    expect(ok('n3').replies).toEqual([reply('w', { kind: 'written', context: { n1: 1 } }, 'n1', 1, G5)]);
-    expect(c.send({ type: 'replicate-ok', from: 'n1', to: 'n2', group: G5, term: 1, key: 'k', dot })).toEqual(none);
+    expect(ok('n3').replies).toEqual([reply('w', { kind: 'written', context: {}, version: { term: 1, seq: 1 } }, 'n1', 1, G5)]);
+    expect(c.node('n1').groups[G5]!.unconfirmed).toEqual({ n4: { k: c.now }, n5: { k: c.now } });
+    expect(c.send({ type: 'replicate-ok', from: 'n1', to: 'n2', group: G5, term: 1, key: 'k', seq: 1 })).toEqual(none);
   });
 
   it('a write does not wait for a read of its key, only for a write of it', () => {
@@ -146,7 +141,7 @@ describe('strong writes', () => {
     expect(c.request('n1', putS('w', 'k', 'v')).messages.map((m) => m.type)).toEqual(['replicate', 'replicate']);
   });
 
-  it('an acknowledgement is taken only by the leader of the group it names', () => {
+  it('an acknowledgement is taken only by the leader of the group it names, for a write of that group', () => {
     const five = ['n1', 'n2', 'n3', 'n4', 'n5'];
     const c = new Cluster(five);
     c.elect('n1', 'n1+n4+n5');
@@ -154,144 +149,143 @@ describe('strong writes', () => {
     const key = keyIn(five, 'n1+n4+n5');
     c.request('n1', putS('w', key, 'v'));
     c.drop();
-    // n1 only follows n1+n2+n3: an ack that names that group (even for a write n1 leads elsewhere) is ignored.
     const g = c.node('n1').groups['n1+n2+n3']!;
     expect(g.role).not.toBe('leader');
-    const fx = c.send({ type: 'replicate-ok', from: 'n2', to: 'n1', group: 'n1+n2+n3', term: g.term, key, dot: { node: 'n1', counter: 1 } });
-    expect(fx).toEqual(none);
-    expect(c.node('n1').inflight[0]!.stored).toEqual([]);
+    expect(c.send({ type: 'replicate-ok', from: 'n2', to: 'n1', group: 'n1+n2+n3', term: g.term, key, seq: 1 })).toEqual(none);
+    // When n1 leads n1+n2+n3 too, still an ack naming that group is no ack of a write of n1+n4+n5.
+    const d = new Cluster(five);
+    d.elect('n1', 'n1+n2+n3');
+    d.elect('n1', 'n1+n4+n5');
+    d.drop();
+    d.request('n1', putS('w', key, 'v'));
+    d.drop();
+    const h = d.node('n1').groups['n1+n2+n3']!;
+    expect(h.role).toBe('leader');
+    expect(d.send({ type: 'replicate-ok', from: 'n2', to: 'n1', group: 'n1+n2+n3', term: h.term, key, seq: d.node('n1').inflight[0]!.write!.seq })).toEqual(none);
+    expect(d.node('n1').inflight[0]!.stored).toEqual([]);
   });
 
   it('a single-node group commits a write at once', () => {
     const c = new Cluster(['n1']);
     c.tick('n1', 5000);
-    const stored = put(empty<string>(), 'v', {}, 'n1', 5000);
     expect(c.request('n1', putS('w', 'k', 'v'))).toEqual({
       changes: [
-        { kind: 'pending', key: 'k', write: { term: 1, stored, dot: { node: 'n1', counter: 1 } } },
+        { kind: 'pending', key: 'k', write: sv(1, 1, 'v') },
         { kind: 'pending', key: 'k', write: null },
-        { kind: 'store', key: 'k', stored },
+        { kind: 'strong', key: 'k', value: sv(1, 1, 'v') },
       ],
       messages: [],
-      replies: [reply('w', { kind: 'written', context: { n1: 1 } }, 'n1', 1, 'n1')],
+      replies: [reply('w', { kind: 'written', context: {}, version: { term: 1, seq: 1 } }, 'n1', 1, 'n1')],
     });
-    expect(c.request('n1', getS('r', 'k')).replies).toEqual([reply('r', { kind: 'value', values: ['v'], context: { n1: 1 } }, 'n1', 1, 'n1')]);
+    expect(c.request('n1', getS('r', 'k')).replies).toEqual([reply('r', { kind: 'value', values: ['v'], context: {}, version: { term: 1, seq: 1 } }, 'n1', 1, 'n1')]);
   });
 
-  it('a strong write replaces every value the leader holds, siblings included', () => {
+  it('strong and eventual data of a key are apart: neither write touches the other side', () => {
     const c = ledByN1();
-    const a = put(empty<string>(), 'a', {}, 'n2', 1);
-    const b = put(empty<string>(), 'b', {}, 'n3', 1);
-    c.node('n1').store.k = reconcile(a, b);
-    c.request('n1', putS('w', 'k', 'c'));
-    expect(c.node('n1').pending.k!.stored).toEqual(put(reconcile(a, b), 'c', { n2: 1, n3: 1 }, 'n1', c.now));
-    expect(c.node('n1').pending.k!.dot).toEqual({ node: 'n1', counter: 1 });
+    write(c, 'w', 'k', 'strong');
+    c.request('n1', { id: 'e', op: 'put', key: 'k', value: 'eventual', consistency: 'eventual' });
     c.pump();
-    expect(c.replies.n1!.at(-1)).toEqual(reply('w', { kind: 'written', context: { n1: 1, n2: 1, n3: 1 } }));
     c.request('n1', getS('r', 'k'));
     c.pump();
-    expect(c.replies.n1!.at(-1)).toEqual(reply('r', { kind: 'value', values: ['c'], context: { n1: 1, n2: 1, n3: 1 } }));
+    expect(c.replies.n1!.at(-1)).toEqual(reply('r', { kind: 'value', values: ['strong'], context: {}, version: { term: 1, seq: 1 } }));
+    expect(c.request('n2', { id: 'g', op: 'get', key: 'k', consistency: 'eventual' }).replies[0]!.outcome).toEqual({ kind: 'value', values: ['eventual'], context: { n1: 1 } });
+    expect(c.request('n3', { id: 'g', op: 'get', key: 'j', consistency: 'eventual' }).replies[0]!.outcome).toEqual({ kind: 'not-found', context: {} });
   });
 
-  it('one write in flight per key: the next waits in order, other keys go at once', () => {
+  it('one write in flight per key: the next waits in order, other keys go at once; versions count up per term', () => {
     const c = ledByN1();
     c.request('n1', putS('a1', 'a', '1'));
     expect(c.request('n1', putS('a2', 'a', '2'))).toEqual(none);
     expect(c.request('n1', delS('a3', 'a'))).toEqual(none);
-    expect(c.request('n1', putS('b1', 'b', '1')).messages.map((m) => [m.type, m.to])).toEqual([['replicate', 'n2'], ['replicate', 'n3']]);
-    expect(c.node('n1').inflight.map((f) => [f.request.id, f.write?.dot.counter ?? null])).toEqual([['a1', 1], ['a2', null], ['a3', null], ['b1', 1]]);
+    expect(c.request('n1', putS('b1', 'b', '1')).messages).toEqual([
+      { type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'b', write: sv(1, 2, '1') },
+      { type: 'replicate', from: 'n1', to: 'n3', group: G, term: 1, key: 'b', write: sv(1, 2, '1') },
+    ]);
+    expect(c.node('n1').inflight.map((f) => [f.request.id, f.write?.seq ?? null])).toEqual([['a1', 1], ['a2', null], ['a3', null], ['b1', 2]]);
     c.drop(where({ to: 'n3' }));
     c.pump(where({ type: 'replicate', key: 'b' }));
-    expect(c.deliverOne(where({ type: 'replicate-ok', key: 'b' }))!.messages.map((m) => m.type)).toEqual(['commit', 'commit']); // b does not start anything of a
+    expect(c.deliverOne(where({ type: 'replicate-ok', key: 'b' }))!.messages).toEqual([]); // b does not start anything of a
     c.deliverOne(where({ type: 'replicate', key: 'a' }));
-    const fx = c.deliverOne(where({ type: 'replicate-ok' }))!;
-    const s1 = c.node('n1').store.a!;
-    const s2 = put(s1, '2', s1.context, 'n1', c.now);
-    const w2: PendingWrite = { term: 1, stored: s2, dot: { node: 'n1', counter: 2 } };
-    expect(fx).toEqual({
+    expect(c.deliverOne(where({ type: 'replicate-ok' }))).toEqual({
       changes: [
         { kind: 'pending', key: 'a', write: null },
-        { kind: 'store', key: 'a', stored: s1 },
-        { kind: 'pending', key: 'a', write: w2 },
+        { kind: 'strong', key: 'a', value: sv(1, 1, '1') },
+        { kind: 'pending', key: 'a', write: sv(1, 3, '2') },
       ],
       messages: [
-        { type: 'commit', from: 'n1', to: 'n2', group: G, term: 1, key: 'a', dot: { node: 'n1', counter: 1 } },
-        { type: 'commit', from: 'n1', to: 'n3', group: G, term: 1, key: 'a', dot: { node: 'n1', counter: 1 } },
-        { type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'a', write: w2 },
-        { type: 'replicate', from: 'n1', to: 'n3', group: G, term: 1, key: 'a', write: w2 },
+        { type: 'replicate', from: 'n1', to: 'n2', group: G, term: 1, key: 'a', write: sv(1, 3, '2') },
+        { type: 'replicate', from: 'n1', to: 'n3', group: G, term: 1, key: 'a', write: sv(1, 3, '2') },
       ],
-      replies: [reply('a1', { kind: 'written', context: { n1: 1 } })],
+      replies: [reply('a1', { kind: 'written', context: {}, version: { term: 1, seq: 1 } })],
     });
     c.pump((m) => m.to !== 'n3'); // n3 hears nothing more
     expect(c.replies.n1!.map((r) => [r.id, r.outcome.kind])).toEqual([['b1', 'written'], ['a1', 'written'], ['a2', 'written'], ['a3', 'written']]);
-    expect(c.node('n1').store.a!.siblings.map((s) => [s.dot.counter, s.deleted])).toEqual([[3, true]]);
-    expect(c.node('n2').store.a).toEqual(c.node('n1').store.a);
+    expect(c.node('n1').strong.a).toEqual(sv(1, 4, null));
+    expect(c.node('n2').strong.a).toEqual(sv(1, 4, null));
   });
 
-  it('delete writes a tombstone: a strong read then finds nothing, with the context', () => {
+  it('delete writes a null value: a strong read then finds nothing, with the version', () => {
     const c = ledByN1();
     write(c, 'w', 'k', 'v');
-    write(c, 'd', 'k', 'v'); // n1:2
-    c.request('n1', delS('d2', 'k'));
-    const w = c.node('n1').pending.k!;
-    expect(w.stored).toEqual(remove(c.node('n1').store.k!, { n1: 2 }, 'n1', c.now));
+    c.request('n1', delS('d', 'k'));
+    expect(c.node('n1').pending.k).toEqual(sv(1, 2, null));
     c.pump();
-    expect(c.replies.n1!.at(-1)).toEqual(reply('d2', { kind: 'written', context: { n1: 3 } }));
-    expect(c.node('n3').store.k!.siblings).toEqual([{ dot: { node: 'n1', counter: 3 }, value: null, deleted: true, timestamp: c.now }]);
+    expect(c.replies.n1!.at(-1)).toEqual(reply('d', { kind: 'written', context: {}, version: { term: 1, seq: 2 } }));
+    expect(c.node('n3').strong.k).toEqual(sv(1, 2, null));
     c.request('n1', getS('r', 'k'));
     c.pump();
-    expect(c.replies.n1!.at(-1)).toEqual(reply('r', { kind: 'not-found', context: { n1: 3 } }));
+    expect(c.replies.n1!.at(-1)).toEqual(reply('r', { kind: 'not-found', context: {}, version: { term: 1, seq: 2 } }));
   });
 });
 
 describe('compare-and-set', () => {
-  it('matches a single equal value, and writes', () => {
+  it('matches the committed value, and writes', () => {
     const c = ledByN1();
     write(c, 'w', 'k', 'a');
     c.request('n1', cas('c', 'k', 'a', 'b'));
     c.pump();
-    expect(c.replies.n1!.at(-1)).toEqual(reply('c', { kind: 'written', context: { n1: 2 } }));
-    expect(c.node('n2').store.k!.siblings.map((s) => s.value)).toEqual(['b']);
+    expect(c.replies.n1!.at(-1)).toEqual(reply('c', { kind: 'written', context: {}, version: { term: 1, seq: 2 } }));
+    expect(c.node('n2').strong.k).toEqual(sv(1, 2, 'b'));
   });
 
-  it('a different value is a mismatch, answered at once with the values, nothing written', () => {
+  it('a different value is a mismatch, answered at once with the value, nothing written', () => {
     const c = ledByN1();
     write(c, 'w', 'k', 'a');
     expect(c.request('n1', cas('c', 'k', 'x', 'b'))).toEqual({ changes: [], messages: [], replies: [reply('c', { kind: 'cas-mismatch', values: ['a'] })] });
     expect(c.request('n1', cas('c2', 'k', null, 'b')).replies).toEqual([reply('c2', { kind: 'cas-mismatch', values: ['a'] })]);
     expect(c.node('n1').inflight).toEqual([]);
+    expect(c.node('n1').groups[G]!.seq).toBe(1);
     // The next write of the key is not held up by a mismatch.
     expect(c.request('n1', putS('p', 'k', 'z')).messages.map((m) => m.type)).toEqual(['replicate', 'replicate']);
   });
 
-  it('expected null matches a key never written or deleted', () => {
+  it('expected null matches a key never written or deleted; a value never matches a missing key', () => {
     const c = ledByN1();
+    expect(c.request('n1', cas('c0', 'k', 'x', 'first')).replies).toEqual([reply('c0', { kind: 'cas-mismatch', values: [] })]);
     c.request('n1', cas('c', 'k', null, 'first'));
     c.pump();
-    expect(c.replies.n1!.at(-1)).toEqual(reply('c', { kind: 'written', context: { n1: 1 } }));
+    expect(c.replies.n1!.at(-1)).toEqual(reply('c', { kind: 'written', context: {}, version: { term: 1, seq: 1 } }));
     c.request('n1', delS('d', 'k'));
     c.pump();
+    expect(c.request('n1', cas('c1', 'k', 'first', 'x')).replies).toEqual([reply('c1', { kind: 'cas-mismatch', values: [] })]);
     c.request('n1', cas('c2', 'k', null, 'again'));
     c.pump();
-    expect(c.replies.n1!.at(-1)).toEqual(reply('c2', { kind: 'written', context: { n1: 3 } }));
-    expect(c.node('n1').store.k!.siblings.map((s) => s.value)).toEqual(['again']);
+    expect(c.replies.n1!.at(-1)).toEqual(reply('c2', { kind: 'written', context: {}, version: { term: 1, seq: 3 } }));
+    expect(c.node('n1').strong.k).toEqual(sv(1, 3, 'again'));
   });
 
-  it('siblings never match, even if one of them is the expected value', () => {
-    const c = ledByN1();
-    c.node('n1').store.k = reconcile(put(empty<string>(), 'a', {}, 'n2', 1), put(empty<string>(), 'b', {}, 'n3', 1));
-    expect(c.request('n1', cas('c', 'k', 'a', 'x')).replies).toEqual([reply('c', { kind: 'cas-mismatch', values: ['a', 'b'] })]);
-    expect(c.request('n1', cas('c', 'k', null, 'x')).replies).toEqual([reply('c', { kind: 'cas-mismatch', values: ['a', 'b'] })]);
-  });
-
-  it('a waiting cas is checked against the value the write before it committed', () => {
+  it('a queued cas is checked against the value the write before it committed; the writes behind a mismatch go on', () => {
     const c = ledByN1();
     c.request('n1', putS('p', 'k', 'a'));
     c.request('n1', cas('c', 'k', 'a', 'b'));
+    c.request('n1', cas('bad', 'k', 'a', 'x'));
+    c.request('n1', putS('p2', 'k', 'c'));
     c.pump();
     expect(c.replies.n1!.map((r) => [r.id, r.outcome])).toEqual([
-      ['p', { kind: 'written', context: { n1: 1 } }],
-      ['c', { kind: 'written', context: { n1: 2 } }],
+      ['p', { kind: 'written', context: {}, version: { term: 1, seq: 1 } }],
+      ['c', { kind: 'written', context: {}, version: { term: 1, seq: 2 } }],
+      ['bad', { kind: 'cas-mismatch', values: ['b'] }],
+      ['p2', { kind: 'written', context: {}, version: { term: 1, seq: 3 } }],
     ]);
   });
 });
@@ -311,21 +305,32 @@ describe('strong reads', () => {
       ],
       replies: [],
     });
-    expect(c.node('n1').inflight).toEqual([{ request: getS('r', 'k'), since: c.now, round: 2 }]);
+    expect(c.node('n1').inflight).toEqual([{ request: getS('r', 'k'), group: G, since: c.now, round: 2 }]);
     expect(g.heartbeatAt).toBe(c.now + 100);
     // An answer to an older round proves nothing about now.
     expect(c.send({ type: 'heartbeat-ok', from: 'n2', to: 'n1', group: G, term: 1, round: 1 })!.replies).toEqual([]);
     c.deliverOne(where({ type: 'heartbeat', to: 'n2' }));
-    expect(c.deliverOne(where({ type: 'heartbeat-ok' }))!.replies).toEqual([reply('r', { kind: 'value', values: ['v'], context: { n1: 1 } })]);
+    expect(c.deliverOne(where({ type: 'heartbeat-ok' }))!.replies).toEqual([reply('r', { kind: 'value', values: ['v'], context: {}, version: { term: 1, seq: 1 } })]);
     c.deliverOne(where({ type: 'heartbeat', to: 'n3' }));
     expect(c.deliverOne(where({ type: 'heartbeat-ok' }))!.replies).toEqual([]);
   });
 
-  it('a key never written reads as not-found with an empty context', () => {
+  it('a key never written reads as not-found, with no version', () => {
     const c = ledByN1();
     c.request('n1', getS('r', 'nothing'));
     c.pump();
     expect(c.replies.n1).toEqual([reply('r', { kind: 'not-found', context: {} })]);
+  });
+
+  it('a read does not see a write still in flight', () => {
+    const c = ledByN1();
+    write(c, 'w', 'k', 'old');
+    c.request('n1', putS('w2', 'k', 'new'));
+    c.drop();
+    c.request('n1', getS('r', 'k'));
+    c.pump(where({ type: 'heartbeat' }));
+    c.pump(where({ type: 'heartbeat-ok' }));
+    expect(c.replies.n1!.at(-1)).toEqual(reply('r', { kind: 'value', values: ['old'], context: {}, version: { term: 1, seq: 1 } }));
   });
 
   it('several reads wait for their own rounds; a heartbeat-ok of another group does not answer them', () => {
@@ -406,23 +411,6 @@ describe('timeouts', () => {
       reply('r', { kind: 'unavailable', reason: 'no-majority', message: 'no majority of n1+n2+n3 answered within 500 ms; nothing was changed' }),
     ]);
     expect(c.node('n1').inflight).toEqual([]);
-  });
-
-  it('a request still in flight when its key left this node is answered at its timeout with no leader and term 0', () => {
-    // See node-bugs.test.ts (bug 4): today such requests are not failed at the membership change, so the
-    // timeout answers them, for a group this node is not in.
-    const c = ledByN1();
-    const t = c.now;
-    c.request('n1', putS('w', 'k1', '1')); // k1: n1,n2,n3 -> n2,n3,n4
-    c.request('n1', putS('w2', 'k1', '2'));
-    c.drop();
-    c.step('n1', { type: 'members', now: t, members: ['n1', 'n2', 'n3', 'n4'] });
-    c.drop();
-    const fx = c.tick('n1', t + 2000);
-    expect(fx.replies).toEqual([
-      reply('w', { kind: 'unknown', message: 'no majority of n2+n3+n4 confirmed the write within 2000 ms; it may or may not have been applied' }, null, 0, 'n2+n3+n4'),
-      reply('w2', { kind: 'unavailable', reason: 'no-majority', message: 'no majority of n2+n3+n4 answered within 2000 ms; nothing was changed' }, null, 0, 'n2+n3+n4'),
-    ]);
   });
 
   it("a write that waited behind another times out as 'unavailable' if it never started", () => {
@@ -662,77 +650,97 @@ describe('anti-entropy', () => {
 });
 
 describe('membership', () => {
-  it('groups are recomputed; terms of groups left are kept and come back when the group is rejoined', () => {
+  it('a membership change makes every leader step down, failing its requests at once; its pending writes become its copies', () => {
     const c = ledByN1();
-    const n1 = c.node('n1');
-    c.request('n1', putS('w', 'k', 'v'));
+    c.request('n1', putS('w', 'k1', '1')); // k1: n1,n2,n3 -> n2,n3,n4
+    c.request('n1', putS('w2', 'k1', '2'));
+    c.request('n1', getS('r', 'k7')); // k7 stays on n1
     c.drop();
+    const fx = c.step('n1', { type: 'members', now: c.now, members: ['n1', 'n2', 'n3', 'n4'] });
+    expect(fx).toEqual({
+      changes: [
+        { kind: 'pending', key: 'k1', write: null },
+        { kind: 'strong', key: 'k1', value: sv(1, 1, '1') },
+      ],
+      messages: ['n2', 'n3', 'n4'].map((to) => ({ type: 'handoff', from: 'n1', to, data: {}, strong: { k1: sv(1, 1, '1') } })),
+      replies: [
+        reply('w', { kind: 'unknown', message: 'n1 stopped leading n1+n2+n3 before a majority confirmed the write; it may or may not have been applied' }, null, 1),
+        reply('w2', { kind: 'unavailable', reason: 'stepped-down', message: 'n1 stopped leading n1+n2+n3 (a newer term, or no majority); nothing was changed, retry' }, null, 1),
+        reply('r', { kind: 'unavailable', reason: 'stepped-down', message: 'n1 stopped leading n1+n2+n3 (a newer term, or no majority); nothing was changed, retry' }, null, 1),
+      ],
+    });
+    expect(c.node('n1').inflight).toEqual([]);
+    // n1+n2+n3 is still a group of the 4-node ring: the same object, now a follower, term kept.
+    expect(c.node('n1').groups[G]).toMatchObject({ role: 'follower', term: 1, leader: null });
+    expect(Object.keys(c.node('n1').groups).sort()).toEqual(['n1+n2+n3', 'n1+n2+n4', 'n1+n3+n4']);
+  });
+
+  it('groups are recomputed; terms of groups left are kept and come back when the group is rejoined', () => {
+    const c = new Cluster(THREE);
+    c.tick('n1', 1086); // a candidate in term 1
+    c.drop();
+    const n1 = c.node('n1');
     const fx = c.step('n1', { type: 'members', now: c.now, members: ['n1', 'n2', 'n4'] });
+    expect(fx).toEqual(none); // it led nothing and holds nothing
     expect(Object.keys(n1.groups)).toEqual(['n1+n2+n4']);
     expect(n1.groups['n1+n2+n4']).toMatchObject({ term: 0, role: 'follower', leader: null, replicas: ['n1', 'n2', 'n4'] });
     expect(n1.terms[G]).toEqual({ term: 1, votedFor: 'n1' });
-    expect(fx.changes).toEqual([]); // k stays pending: n1 is still one of its replicas
     expect(n1.members).toEqual(['n1', 'n2', 'n4']);
     const t = c.now + 10;
     c.step('n1', { type: 'members', now: t, members: ['n3', 'n2', 'n1'] });
     expect(n1.groups[G]).toMatchObject({ term: 1, votedFor: 'n1', role: 'follower', leader: null, electionAt: electionDeadline(config('n1'), G, 1, t) });
+    // So it will not vote for another candidate of term 1.
+    expect(c.send({ type: 'vote-request', from: 'n2', to: 'n1', group: G, term: 1 })!.messages[0]).toMatchObject({ granted: false });
   });
 
-  it('a group that stays keeps its state; a leader of a group that vanished steps down', () => {
+  it('keys that moved are handed off, eventual and strong, and deleted only after every new replica confirmed them', () => {
     const c = ledByN1();
-    const g = c.node('n1').groups[G]!;
-    c.step('n1', { type: 'members', now: c.now, members: ['n1', 'n2', 'n3', 'n4'] });
-    expect(c.node('n1').groups[G]).toBe(g); // n1+n2+n3 is still a group of the 4-node ring
-    expect(g.role).toBe('leader');
-    c.step('n1', { type: 'members', now: c.now, members: ['n1', 'n2', 'n4'] });
-    expect(g.role).toBe('follower');
-    expect(c.node('n1').groups[G]).toBeUndefined();
-  });
-
-  it('pending writes of keys this node no longer replicates are dropped', () => {
-    const c = ledByN1();
-    const w: PendingWrite = { term: 1, stored: put(empty<string>(), 'v', {}, 'n1', 1), dot: { node: 'n1', counter: 1 } };
-    c.node('n2').pending.k1 = w; // k1: n1,n2,n3 -> n2,n3,n4
-    c.node('n2').pending.k0 = w; // k0: n1,n2,n3 -> n4,n1,n3 (n2 no longer)
-    const fx = c.step('n2', { type: 'members', now: c.now, members: ['n1', 'n2', 'n3', 'n4'] });
-    expect(fx).toEqual({ changes: [{ kind: 'pending', key: 'k0', write: null }], messages: [], replies: [] });
-    expect(Object.keys(c.node('n2').pending)).toEqual(['k1']);
-  });
-
-  it('keys that moved are handed off, and deleted only after every new replica confirmed them', () => {
-    const c = new Cluster(THREE);
     const four = ['n1', 'n2', 'n3', 'n4'];
-    c.request('n1', { id: 'e', op: 'put', key: 'k1', value: 'v', consistency: 'eventual' }, 5);
-    c.request('n1', { id: 'e', op: 'put', key: 'k7', value: 'stays', consistency: 'eventual' }, 5);
-    c.pump();
+    c.request('n1', { id: 'e', op: 'put', key: 'k1', value: 'v', consistency: 'eventual' }, c.now);
+    c.request('n1', { id: 'e', op: 'put', key: 'k7', value: 'stays', consistency: 'eventual' });
+    write(c, 's', 'k1', 'strong');
+    write(c, 's', 'k7', 'strong-stays');
     const stored = c.node('n1').store.k1!;
     c.add('n4', four);
-    for (const id of ['n2', 'n3']) c.step(id, { type: 'members', now: 10, members: four });
-    expect(c.queue).toEqual([]);
-    const fx = c.step('n1', { type: 'members', now: 10, members: four });
-    expect(fx).toEqual({
+    for (const id of ['n2', 'n3']) c.step(id, { type: 'members', now: c.now, members: four });
+    expect(c.queue).toEqual([]); // n2 and n3 still replicate k1 and k7
+    const fx = c.step('n1', { type: 'members', now: c.now, members: four });
+    expect(fx.messages).toEqual(['n2', 'n3', 'n4'].map((to) => ({ type: 'handoff', from: 'n1', to, data: { k1: stored }, strong: { k1: sv(1, 1, 'strong') } })));
+    // n2 already has both: it confirms with its context and version, changing nothing.
+    expect(c.deliverOne(where({ to: 'n2' }))).toEqual({
       changes: [],
-      messages: ['n2', 'n3', 'n4'].map((to) => ({ type: 'handoff', from: 'n1', to, data: { k1: stored } })),
+      messages: [{ type: 'handoff-ok', from: 'n2', to: 'n1', contexts: { k1: { n1: 1 } }, versions: { k1: { term: 1, seq: 1 } } }],
       replies: [],
     });
-    // n2 already has it: it confirms with its context, changing nothing.
-    expect(c.deliverOne(where({ to: 'n2' }))).toEqual({ changes: [], messages: [{ type: 'handoff-ok', from: 'n2', to: 'n1', contexts: { k1: { n1: 1 } } }], replies: [] });
     expect(c.deliverOne(where({ type: 'handoff-ok' }))).toEqual(none);
-    expect(c.node('n1').handoffs).toEqual({ k1: ['n2'] });
-    // n4 is new: it stores the key, then confirms.
-    expect(c.deliverOne(where({ to: 'n4' }))).toEqual({ changes: [{ kind: 'store', key: 'k1', stored }], messages: [{ type: 'handoff-ok', from: 'n4', to: 'n1', contexts: { k1: { n1: 1 } } }], replies: [] });
+    expect(c.node('n1').handoffs).toEqual({ 'eventual:k1': ['n2'], 'strong:k1': ['n2'] });
+    // n4 is new: it stores both, then confirms.
+    expect(c.deliverOne(where({ to: 'n4' }))).toEqual({
+      changes: [
+        { kind: 'store', key: 'k1', stored },
+        { kind: 'strong', key: 'k1', value: sv(1, 1, 'strong') },
+      ],
+      messages: [{ type: 'handoff-ok', from: 'n4', to: 'n1', contexts: { k1: { n1: 1 } }, versions: { k1: { term: 1, seq: 1 } } }],
+      replies: [],
+    });
     c.deliverOne(where({ type: 'handoff-ok' }));
-    expect(c.node('n1').handoffs).toEqual({ k1: ['n2', 'n4'] });
+    expect(c.node('n1').handoffs).toEqual({ 'eventual:k1': ['n2', 'n4'], 'strong:k1': ['n2', 'n4'] });
     // A repeated confirmation is counted once.
-    c.send({ type: 'handoff-ok', from: 'n4', to: 'n1', contexts: { k1: { n1: 1 } } });
-    expect(c.node('n1').handoffs).toEqual({ k1: ['n2', 'n4'] });
+    c.send({ type: 'handoff-ok', from: 'n4', to: 'n1', contexts: { k1: { n1: 1 } }, versions: { k1: { term: 1, seq: 1 } } });
+    expect(c.node('n1').handoffs).toEqual({ 'eventual:k1': ['n2', 'n4'], 'strong:k1': ['n2', 'n4'] });
     expect(c.node('n1').store.k1).toEqual(stored);
     c.deliverOne(where({ to: 'n3' }));
-    expect(c.deliverOne(where({ type: 'handoff-ok' }))).toEqual({ changes: [{ kind: 'store', key: 'k1', stored: null }], messages: [], replies: [] });
-    expect(c.node('n1').store).toEqual({ k7: c.node('n2').store.k7 });
+    expect(c.deliverOne(where({ type: 'handoff-ok' }))).toEqual({
+      changes: [
+        { kind: 'store', key: 'k1', stored: null },
+        { kind: 'strong', key: 'k1', value: null },
+      ],
+      messages: [],
+      replies: [],
+    });
+    expect(Object.keys(c.node('n1').store)).toEqual(['k7']);
+    expect(Object.keys(c.node('n1').strong)).toEqual(['k7']);
     expect(c.node('n1').handoffs).toEqual({});
-    // Nothing left to hand off: the next anti-entropy round sends no handoff.
-    expect(c.node('n1').store.k1).toBeUndefined();
   });
 
   it('a confirmation older than the copy here, for a key still replicated here, or for a key not held, deletes nothing', () => {
@@ -741,37 +749,51 @@ describe('membership', () => {
     c.request('n1', { id: 'e', op: 'put', key: 'k1', value: 'v', consistency: 'eventual' }, 5);
     c.request('n1', { id: 'e', op: 'put', key: 'k1', value: 'v2', consistency: 'eventual', context: { n1: 1 } }, 6);
     c.request('n1', { id: 'e', op: 'put', key: 'k7', value: 'v', consistency: 'eventual' }, 6);
+    c.node('n1').strong = { k1: sv(2, 2, 's'), k7: sv(1, 1, 's') };
     c.drop();
     c.step('n1', { type: 'members', now: 10, members: four });
     c.drop();
+    const ok = (from: string, contexts: Record<string, Record<string, number>>, versions: Record<string, { term: number; seq: number }> = {}) =>
+      c.send({ type: 'handoff-ok', from, to: 'n1', contexts, versions });
     for (const from of ['n2', 'n3', 'n4']) {
-      // n1 wrote k1 twice: a context that has seen only the first is behind ('after' from n1's side); a
-      // concurrent one is not enough either.
-      expect(c.send({ type: 'handoff-ok', from, to: 'n1', contexts: { k1: { n1: 1 } } })).toEqual(none);
-      expect(c.send({ type: 'handoff-ok', from, to: 'n1', contexts: { k1: { n1: 1, n9: 1 } } })).toEqual(none);
-      expect(c.send({ type: 'handoff-ok', from, to: 'n1', contexts: { k7: { n1: 1 }, gone: {} } })).toEqual(none);
+      // n1 wrote k1 twice: a context that has seen only the first is behind; a concurrent one is not enough either.
+      expect(ok(from, { k1: { n1: 1 } })).toEqual(none);
+      expect(ok(from, { k1: { n1: 1, n9: 1 } })).toEqual(none);
+      expect(ok(from, { k7: { n1: 1 }, gone: {} })).toEqual(none);
+      // An older strong version is behind; keys still here or not held are not confirmed.
+      expect(ok(from, {}, { k1: { term: 2, seq: 1 } })).toEqual(none);
+      expect(ok(from, {}, { k1: { term: 1, seq: 9 } })).toEqual(none);
+      expect(ok(from, {}, { k7: { term: 9, seq: 9 }, gone: { term: 9, seq: 9 } })).toEqual(none);
     }
     expect(c.node('n1').handoffs).toEqual({});
     expect(Object.keys(c.node('n1').store).sort()).toEqual(['k1', 'k7']);
-    // A context that has seen more than n1's copy counts ('before').
-    for (const from of ['n2', 'n3']) c.send({ type: 'handoff-ok', from, to: 'n1', contexts: { k1: { n1: 3 } } });
-    expect(c.node('n1').handoffs).toEqual({ k1: ['n2', 'n3'] });
+    // A context that has seen more than n1's copy counts ('before'); so does an equal or newer version.
+    ok('n2', { k1: { n1: 3 } }, { k1: { term: 2, seq: 2 } });
+    ok('n3', { k1: { n1: 2 } }, { k1: { term: 3, seq: 1 } });
+    expect(c.node('n1').handoffs).toEqual({ 'eventual:k1': ['n2', 'n3'], 'strong:k1': ['n2', 'n3'] });
     // Not from a replica: the list grows but never covers the replicas without n4.
-    c.send({ type: 'handoff-ok', from: 'n5', to: 'n1', contexts: { k1: { n1: 2 } } });
+    ok('n5', { k1: { n1: 2 } }, { k1: { term: 2, seq: 2 } });
     expect(c.node('n1').store.k1).toBeDefined();
-    expect(c.send({ type: 'handoff-ok', from: 'n4', to: 'n1', contexts: { k1: { n1: 2 } } })!.changes).toEqual([{ kind: 'store', key: 'k1', stored: null }]);
+    expect(c.node('n1').strong.k1).toBeDefined();
+    expect(ok('n4', { k1: { n1: 2 } }, { k1: { term: 2, seq: 3 } })!.changes).toEqual([
+      { kind: 'store', key: 'k1', stored: null },
+      { kind: 'strong', key: 'k1', value: null },
+    ]);
   });
 
   it('a node that does not replicate a handed-off key does not take it, and confirms nothing for it', () => {
     const c = new Cluster(THREE);
     const v = put(empty<string>(), 'v', {}, 'n9', 1);
-    // k0 under n1,n2,n3 is on all three; give n2 a ring of four where k0 is on n4,n1,n3.
+    // Give n2 a ring of four, where k0 is on n4,n1,n3 and k1 on n2,n3,n4.
     c.step('n2', { type: 'members', now: 0, members: ['n1', 'n2', 'n3', 'n4'] });
-    expect(c.send({ type: 'handoff', from: 'n9', to: 'n2', data: { k0: v, k1: v } })).toEqual({
+    c.node('n2').strong.k1 = sv(5, 5, 'newer');
+    expect(c.send({ type: 'handoff', from: 'n9', to: 'n2', data: { k0: v, k1: v }, strong: { k0: sv(1, 1, 'x'), k1: sv(1, 1, 'x') } })).toEqual({
       changes: [{ kind: 'store', key: 'k1', stored: v }],
-      messages: [{ type: 'handoff-ok', from: 'n2', to: 'n9', contexts: { k1: { n9: 1 } } }],
+      // It keeps its newer strong copy, and says which version it holds.
+      messages: [{ type: 'handoff-ok', from: 'n2', to: 'n9', contexts: { k1: { n9: 1 } }, versions: { k1: { term: 5, seq: 5 } } }],
       replies: [],
     });
+    expect(c.node('n2').strong).toEqual({ k1: sv(5, 5, 'newer') });
   });
 
   it('anti-entropy hands off again what is still not confirmed', () => {
@@ -786,7 +808,7 @@ describe('membership', () => {
     expect(fx.messages.filter((m) => m.type === 'digest')).toHaveLength(6); // 3 groups of n1 in the 4-node ring, 2 peers each
   });
 
-  it('a restarted node comes back with its groups, terms, store and pending writes', () => {
+  it('a restarted node comes back with its groups, terms and data; a leader\'s pending writes as its copies', () => {
     const c = ledByN1();
     write(c, 'w', 'a', '1');
     c.request('n1', putS('w2', 'b', '2'));
@@ -794,9 +816,14 @@ describe('membership', () => {
     const saved = replay(c.log.n2!);
     const again = createNode(config('n2', c.over), THREE, saved, c.now);
     expect(again.store).toEqual(c.node('n2').store);
-    expect(again.pending).toEqual(c.node('n2').pending);
+    expect(again.strong).toEqual({ a: sv(1, 1, '1'), b: sv(1, 2, '2') });
     expect(again.groups[G]).toMatchObject({ term: 1, votedFor: 'n1', role: 'follower', leader: null });
-    expect(status(again).pending).toBe(1);
+    const leader = createNode(config('n1', c.over), THREE, replay(c.log.n1!), c.now);
+    expect(c.node('n1').pending).toEqual({ b: sv(1, 2, '2') });
+    expect(leader.pending).toEqual({});
+    expect(leader.strong).toEqual({ a: sv(1, 1, '1'), b: sv(1, 2, '2') });
+    expect(leader.groups[G]).toMatchObject({ role: 'follower', term: 1, votedFor: 'n1' });
+    expect(status(leader).pending).toBe(0);
   });
 });
 
@@ -808,17 +835,37 @@ describe('a leader elected after a crash keeps every acknowledged write', () => 
     c.pump(where({ to: 'n2' }));
     c.pump(where({ type: 'replicate-ok' }));
     expect(c.replies.n1!.at(-1)!.outcome.kind).toBe('written');
-    c.drop(); // n1 crashes: its commit never reaches n2, which holds the write only as pending
-    delete c.nodes.n1;
-    expect(c.node('n2').store).toEqual({});
+    c.drop();
+    delete c.nodes.n1; // n1 crashes
+    expect(c.node('n3').strong).toEqual({});
     c.elect('n3', G);
-    const g = c.node('n3').groups[G]!;
-    expect(g).toMatchObject({ role: 'leader', term: 2, ready: true });
+    expect(c.node('n3').groups[G]).toMatchObject({ role: 'leader', term: 2, ready: true });
     c.request('n3', getS('r', 'k'));
     c.pump();
-    expect(c.replies.n3).toEqual([reply('r', { kind: 'value', values: ['acked'], context: { n1: 1 } }, 'n3', 2)]);
-    // n2 dropped the old-term pending write after the sync (the merge holds it, committed).
-    expect(c.node('n2').pending).toEqual({});
-    expect(c.node('n2').store.k).toEqual(c.node('n3').store.k);
+    expect(c.replies.n3).toEqual([reply('r', { kind: 'value', values: ['acked'], context: {}, version: { term: 1, seq: 1 } }, 'n3', 2)]);
+    // The new leader's writes are newer than anything of term 1.
+    c.request('n3', putS('w2', 'k', 'next'));
+    c.pump();
+    expect(c.node('n2').strong.k).toEqual(sv(2, 1, 'next'));
+  });
+
+  it('a write acknowledged after an earlier write of the key timed out survives the leader\'s crash', () => {
+    const c = ledByN1();
+    c.request('n1', putS('w1', 'k', 'a'));
+    const held = c.take(where({ type: 'replicate' })); // delayed in the network
+    const t0 = c.now;
+    for (let t = t0 + 100; t <= t0 + 2000; t += 100) {
+      c.tick('n1', t);
+      c.pump(where({ type: 'heartbeat', to: 'n2' }));
+      c.pump(where({ type: 'heartbeat-ok' }));
+      c.drop(where({ type: 'heartbeat' }));
+    }
+    expect(c.replies.n1!.map((r) => [r.id, r.outcome.kind])).toEqual([['w1', 'unknown']]);
+    c.request('n1', putS('w2', 'k', 'b'));
+    c.drop(where({ type: 'replicate' })); // w2's own replicates are lost
+    c.send(held.find((m) => m.to === 'n2')!); // the old replicate arrives late
+    c.pump(where({ type: 'replicate-ok' }));
+    expect(c.replies.n1!.at(-1)!.id).toBe('w1'); // the late ack of w1 is not one of w2
+    expect(c.node('n1').inflight.map((f) => f.request.id)).toEqual(['w2']);
   });
 });
