@@ -15,12 +15,17 @@ export const sidebar: DefaultTheme.SidebarItem[] = [
   },
   {
     text: 'Part II · Data store',
-    items: [{ text: 'Session 3 · Partitioning and CAP', link: '/data-store/03-partitioning-cap' }],
+    items: [
+      { text: 'Session 3 · Partitioning and CAP', link: '/data-store/03-partitioning-cap' },
+      { text: 'Session 4 · Replication and leader election', link: '/data-store/04-replication' },
+      { text: 'Session 5 · Consistency models', link: '/data-store/05-consistency' },
+    ],
   },
   {
     text: 'Reference',
     items: [
       { text: "The queue's HTTP API", link: '/reference/queue-http-api' },
+      { text: "The store's HTTP API", link: '/reference/store-http-api' },
       { text: 'Docker setup', link: '/reference/docker-setup' },
       { text: 'Troubleshooting', link: '/reference/troubleshooting' },
     ],
