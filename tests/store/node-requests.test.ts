@@ -127,6 +127,7 @@ describe('strong writes', () => {
     const ok = (from: string, seq = 1, key = 'k') => c.send({ type: 'replicate-ok', from, to: 'n1', group: G5, term: 1, key, seq })!;
     expect(ok('n2', 2)).toEqual(none);
     expect(ok('n2', 1, 'other')).toEqual(none);
+    expect(c.node('n1').inflight[0]!.stored).toEqual([]);
     expect(ok('n2')).toEqual(none);
     expect(ok('n2')).toEqual(none); // the same follower twice is still one
     expect(c.node('n1').inflight[0]!.stored).toEqual(['n2']);
@@ -673,6 +674,34 @@ describe('membership', () => {
     // n1+n2+n3 is still a group of the 4-node ring: the same object, now a follower, term kept.
     expect(c.node('n1').groups[G]).toMatchObject({ role: 'follower', term: 1, leader: null });
     expect(Object.keys(c.node('n1').groups).sort()).toEqual(['n1+n2+n3', 'n1+n2+n4', 'n1+n3+n4']);
+    // A follower of a group that stays keeps following its leader, on the same election clock.
+    const g2 = c.node('n2').groups[G]!;
+    const electionAt = g2.electionAt;
+    expect(c.step('n2', { type: 'members', now: c.now + 50, members: ['n1', 'n2', 'n3', 'n4'] })).toEqual(none);
+    expect(c.node('n2').groups[G]).toBe(g2);
+    expect(g2).toMatchObject({ role: 'follower', leader: 'n1', term: 1, electionAt });
+  });
+
+  it('a leader stepping down in one group keeps its pending writes of the other groups it leads', () => {
+    const five = ['n1', 'n2', 'n3', 'n4', 'n5'];
+    const c = new Cluster(five);
+    c.elect('n1', 'n1+n2+n3');
+    c.elect('n1', 'n1+n4+n5');
+    c.drop();
+    const k1 = keyIn(five, 'n1+n2+n3');
+    const k2 = keyIn(five, 'n1+n4+n5');
+    c.request('n1', putS('a', k1, 'x'));
+    c.request('n1', putS('b', k2, 'y'));
+    c.drop();
+    const term = c.node('n1').groups['n1+n2+n3']!.term;
+    const fx = c.send({ type: 'stale', from: 'n2', to: 'n1', group: 'n1+n2+n3', term: term + 1 })!;
+    expect(fx.changes).toEqual([
+      { kind: 'term', group: 'n1+n2+n3', term: term + 1, votedFor: null },
+      { kind: 'pending', key: k1, write: null },
+      { kind: 'strong', key: k1, value: sv(term, 1, 'x') },
+    ]);
+    expect(Object.keys(c.node('n1').pending)).toEqual([k2]);
+    expect(c.node('n1').strong).toEqual({ [k1]: sv(term, 1, 'x') });
   });
 
   it('groups are recomputed; terms of groups left are kept and come back when the group is rejoined', () => {
