@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Answer } from '../../examples/store/node/client.ts';
 import { stopAll } from '../helpers/processes.ts';
-import { startCluster, until, type Cluster } from './cluster.ts';
+import { rawRequest, startCluster, until, type Cluster } from './cluster.ts';
 
 let cluster: Cluster;
 
@@ -76,5 +76,41 @@ describe('a partition that cuts n3 off from n1 and n2', () => {
         expect(read.kind, `${key} at ${n.name}`).toBe('not-found');
       }
     }
+  });
+});
+
+describe('a leader cut off from its followers', () => {
+  it('answers a strong write it sent but could not get confirmed with 504, outcome unknown', async () => {
+    // The write reaches the leader's disk as pending; no follower stores it, so no majority: the client
+    // cannot be told "written" nor "not applied". (Retried whole if the leader stepped down first: then 503.)
+    let unknown: Answer | null = null;
+    const keys: string[] = [];
+    for (let attempt = 0; attempt < 5 && unknown === null; attempt++) {
+      await Promise.all(cluster.nodes.map((n) => n.client.heal()));
+      const key = `cut-leader-${attempt}`;
+      const ok = await until('a leader for the key', () => cluster.node('n1').client.put(`${key}-probe`, 'x'), (a) => a.kind === 'ok');
+      const leader = cluster.node(ok.leader!);
+      await leader.client.block(cluster.nodes.map((n) => n.name).filter((n) => n !== leader.name));
+      const answer = await leader.client.put(`${key}-probe`, 'never', { timeoutMs: 15_000 });
+      expect(['unknown', 'refused'], JSON.stringify(answer.body)).toContain(answer.kind);
+      keys.push(`${key}-probe`);
+      if (answer.kind === 'unknown') unknown = answer;
+    }
+    expect(unknown?.status).toBe(504);
+    expect(unknown?.body).toMatchObject({ outcome: 'unknown', error: expect.stringMatching(/may or may not have been applied/) });
+    await Promise.all(cluster.nodes.map((n) => n.client.heal()));
+    // Unknown means either: the old value, or the write (if a later leader found it on a voter's disk).
+    for (const key of keys) {
+      const read = await until(`strong read of ${key}`, () => cluster.node('n2').client.get(key), (a) => a.kind === 'ok');
+      expect([['x'], ['never']]).toContainEqual(read.values);
+    }
+  });
+
+  it('a request already forwarded twice is not forwarded again: 503 too-many-hops', async () => {
+    const answer = await until('a leader', () => cluster.node('n1').client.put('hops', 'x'), (a) => a.kind === 'ok');
+    const other = cluster.nodes.find((n) => n.name !== answer.leader)!;
+    const raw = await rawRequest(other.port, 'GET', '/kv/hops', { 'x-store-hops': '2' }, '');
+    expect(raw.status).toBe(503);
+    expect(raw.json).toMatchObject({ reason: 'too-many-hops', retryable: true });
   });
 });
