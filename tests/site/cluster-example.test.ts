@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page, Response } from 'playwright-core';
 import { answerLines, replicaRows, runTo, type Answers } from '../../examples/store/browser/cluster-run.ts';
-import { createWorld, parseScript, type World } from '../../examples/store/sim/world.ts';
+import { createWorld, formatEvent, parseScript, timeline, type World } from '../../examples/store/sim/world.ts';
 import { partitionTour } from '../../examples/store/sim/tours.ts';
 import { newContext, seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
 
@@ -74,6 +74,9 @@ function replay(seed: number, script: string, until: number): { world: World; an
   runTo(world, until, answers);
   return { world, answers };
 }
+const shownTimeline = (page: Page): Promise<string[]> =>
+  page.$$eval('[data-testid="cluster-timeline"] li', (els) => els.map((el) => el.textContent ?? ''));
+
 const expectedAnswers = (r: { world: World; answers: Answers }): Shown[] =>
   answerLines(r.world, r.answers).map((l) => ({ status: String(l.status), request: l.request, text: l.text }));
 
@@ -137,6 +140,10 @@ describe('the live cluster', () => {
       const shown = await shownAnswers(page);
       expect(shown).toEqual(expectedAnswers(expected));
       expect(shown).toHaveLength(4 + 10);
+      // Every event too, to the millisecond: the network's delays are the seed's, so another seed differs here.
+      const events = timeline(expected.world).map(formatEvent);
+      expect(events.length).toBeLessThanOrEqual(400); // all of them are on screen
+      expect(await shownTimeline(page)).toEqual(events);
       expect(shown.every((a) => a.status !== 'waiting')).toBe(true);
 
       // Reads now: every node, strong and eventual, as the core answered them.
@@ -168,6 +175,7 @@ describe('the live cluster', () => {
       await pause(page);
       for (let i = 0; i < 30 && (await now(page)) < at; i++) await advance(page, 1);
       expect(await shownAnswers(page)).toEqual(shown);
+      expect((await shownTimeline(page)).slice(0, events.length)).toEqual(events);
       expect(problems).toEqual([]);
     } finally {
       await context.close();
@@ -187,8 +195,10 @@ describe('the live cluster', () => {
       expect(seed).toBe(21);
       const link = await linkOf(page);
       expect(parseScript(link.searchParams.get('script') ?? '')).toEqual(partitionTour);
-      const expected = expectedAnswers(replay(seed, link.searchParams.get('script') ?? '', await now(page)));
+      const run = replay(seed, link.searchParams.get('script') ?? '', await now(page));
+      const expected = expectedAnswers(run);
       expect(await shownAnswers(page)).toEqual(expected);
+      expect(await shownTimeline(page)).toEqual(timeline(run.world).map(formatEvent).slice(-400));
       // The tour shows what it is meant to: a strong write refused on n1's side, siblings for k2.
       expect(expected.find((a) => a.request === 'put k1=red (strong) via n1')?.status).toBe('503');
       expect(expected.find((a) => a.request === 'get k2 (eventual) via n2')?.text).toMatch(/^2 siblings/);
