@@ -264,7 +264,8 @@ describe('election', () => {
     c.tick('n1', 1086);
     expect(c.node('n1').groups[G]!.votes).toEqual({ n1: c.node('n1').strong });
     const vote = c.deliverOne(where({ to: 'n2' }))!;
-    expect(vote.messages).toEqual([{ type: 'vote', from: 'n2', to: 'n1', group: G, term: 1, granted: true, data: c.node('n2').strong }]);
+    // The candidate's term goes above every version it holds (z was written in term 2): 3.
+    expect(vote.messages).toEqual([{ type: 'vote', from: 'n2', to: 'n1', group: G, term: 3, granted: true, data: c.node('n2').strong }]);
     const fx = c.deliverOne(where({ type: 'vote' }))!;
     expect(fx.changes).toEqual([
       { kind: 'strong', key: 'x', value: sv(1, 2, 'newer') },
@@ -273,8 +274,8 @@ describe('election', () => {
     const merged = { x: sv(1, 2, 'newer'), y: sv(1, 5, 'mine'), z: sv(2, 1, 'z'), w: sv(0, 1, 'w') };
     expect(c.node('n1').strong).toEqual(merged);
     expect(fx.messages.filter((m) => m.type === 'sync')).toEqual([
-      { type: 'sync', from: 'n1', to: 'n2', group: G, term: 1, data: merged },
-      { type: 'sync', from: 'n1', to: 'n3', group: G, term: 1, data: merged },
+      { type: 'sync', from: 'n1', to: 'n2', group: G, term: 3, data: merged },
+      { type: 'sync', from: 'n1', to: 'n3', group: G, term: 3, data: merged },
     ]);
     expect(c.node('n1').groups[G]).toMatchObject({ seq: 0, unconfirmed: {} });
   });

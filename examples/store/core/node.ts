@@ -251,11 +251,14 @@ function becomeFollower(state: NodeState, g: GroupState, leader: string | null):
 
 // #region election
 function startElection(state: NodeState, fx: Effects, g: GroupState): void {
-  g.term += 1;
+  const data = groupStrong(state, g.id);
+  // Above every version it holds, too: keys handed over from another group after a membership change carry
+  // that group's terms, and this group's writes must still come out newer.
+  g.term = Math.max(g.term, ...Object.values(data).map((v) => v.term)) + 1;
   g.votedFor = state.config.id;
   g.role = 'candidate';
   g.leader = null;
-  g.votes = { [state.config.id]: groupStrong(state, g.id) };
+  g.votes = { [state.config.id]: data };
   g.electionAt = electionDeadline(state.config, g.id, g.term, state.now);
   saveTerm(state, fx, g);
   for (const peer of others(state, g)) send(fx, { type: 'vote-request', from: state.config.id, to: peer, group: g.id, term: g.term });
@@ -429,6 +432,15 @@ function followLeader(state: NodeState, g: GroupState, leader: string): void {
 function onReplicate(state: NodeState, fx: Effects, g: GroupState, msg: Extract<PeerMessage, { type: 'replicate' }>): void {
   followLeader(state, g, msg.from);
   storeStrong(state, fx, msg.key, msg.write);
+  const held = state.strong[msg.key]!;
+  if (held.term > msg.term) {
+    // A copy handed over from another group after a membership change, whose version outranks every write of
+    // this term: the write was NOT stored. Tell the leader a term that high exists; it steps down, and the
+    // next election goes above it (startElection), so this group's writes come out newer again.
+    return send(fx, { type: 'stale', from: state.config.id, to: msg.from, group: g.id, term: held.term });
+  }
+  // It holds the write, or a later write of the same leader (an older message arrived late): either way
+  // nothing of this write can be lost by saying yes.
   send(fx, { type: 'replicate-ok', from: state.config.id, to: msg.from, group: g.id, term: g.term, key: msg.key, seq: msg.write.seq });
 }
 // #endregion follower-write
@@ -521,8 +533,15 @@ function nextWrite(state: NodeState, fx: Effects, g: GroupState, key: string): v
       return nextWrite(state, fx, g, key);
     }
   }
-  g.seq += 1;
-  const write: StrongValue = { term: g.term, seq: g.seq, value: request.op === 'delete' ? null : (request as { value: string }).value };
+  const write: StrongValue = { term: g.term, seq: g.seq + 1, value: request.op === 'delete' ? null : (request as { value: string }).value };
+  if (current && !newer(write, current)) {
+    // A copy handed over from another group after a membership change carries that group's terms and may
+    // outrank this term. Rather than write a version that loses, start a new election: its term goes above
+    // every version this node holds (startElection), and the client retries.
+    finish(state, fx, f, unavailable('not-ready', `${state.config.id} holds a newer copy of ${JSON.stringify(key)} than its term ${g.term} can outrank (a membership change moved it here); it is starting a new election, retry in a moment`));
+    return startElection(state, fx, g);
+  }
+  g.seq = write.seq;
   f.write = write;
   f.stored = [];
   setPending(state, fx, key, write);
