@@ -63,8 +63,9 @@ async function watchStats(ctx: Ctx, what: string, until: (s: Stats) => boolean, 
 
 /**
  * Freeze a worker (`docker pause`), ask the broker which job it holds, and if it holds one, SIGKILL it.
- * Pausing first means the worker cannot ack between our question and the kill: the kill really lands while
- * it holds the lease. A worker caught between jobs is unpaused and we try again.
+ * Pausing first means the worker cannot ack between our question and the kill (after a short wait for an
+ * ack already sent): the kill really lands while it holds the lease. A worker caught between jobs is unpaused
+ * and we try again.
  */
 async function killWorkerHoldingLease(ctx: Ctx): Promise<{ service: string; job: JobView }> {
   const order = ['worker-2', 'worker-1', 'worker-3'];
@@ -77,6 +78,10 @@ async function killWorkerHoldingLease(ctx: Ctx): Promise<{ service: string; job:
         await ctx.project.docker_(['pause', id]);
         let killed = false;
         try {
+          // An ack the worker sent just before the pause may still be on its way to the broker: let it land,
+          // so the lease we then see really is held by a frozen worker (on a busy machine it once landed
+          // between our question and the kill, and the job read as done).
+          await sleep(500);
           const held = (await jobsWith(ctx, 'leased')).find((j) => j.lease?.workerId === service);
           if (held) {
             await ctx.project.docker_(['kill', '--signal', 'KILL', id]);
