@@ -44,11 +44,12 @@ const USAGE = `usage: npm run chaos:store -- --seed N --out history.jsonl [--dur
        npm run chaos:store -- --check history.jsonl
   --seed N        the fault schedule and the clients' choices (a whole number)
   --out FILE      where to write the history (JSONL, one operation per line)
-  --duration S    seconds of clients and faults, 10 to 600 (default 30)
+  --duration S    seconds of clients and faults, 10 to 600 (default 30; the whole run takes about 15 s more)
   --clients C     concurrent clients, 1 to 16 (default 4)
   --keys K        keys the clients share, 1 to 10 (default 3)
   --keep          keep the nodes' data and logs (kept anyway when the history is not linearizable)
-  --check FILE    check an existing history and print the verdict; starts nothing`;
+  --check FILE    check an existing history and print the verdict; starts nothing
+  --help, -h      this text`;
 
 interface Options {
   seed: number;
@@ -61,9 +62,10 @@ interface Options {
   keep: boolean;
 }
 
-export function parseArgs(argv: readonly string[]): { options: Options } | { check: string } | { error: string } {
+export function parseArgs(argv: readonly string[]): { options: Options } | { check: string } | { help: true } | { error: string } {
   const values: Record<string, string> = {};
   let keep = false;
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--keep') keep = true;
@@ -172,7 +174,7 @@ class Cluster {
     const child = spawn(process.execPath, ['--import', 'tsx', spec.script], {
       cwd: repoRoot,
       env: { ...process.env, ...spec.env, STORE_DATA_DIR: path.join(this.dir, name) },
-      stdio: ['ignore', log, log],
+      stdio: ['ignore', log, log, 'ipc'], // the IPC channel: a node whose chaos run dies (kill -9) stops too
       detached: process.platform !== 'win32', // our Ctrl-C handler stops them, not the terminal
     });
     fs.closeSync(log);
@@ -292,16 +294,16 @@ async function runClient(index: number, o: Options, cluster: Cluster, clock: () 
       } else if (answer.status === 409 && op === 'cas') {
         Object.assign(record, { return: at, output: false });
       } else if (answer.status === 400 || answer.status === 503) {
-        Object.assign(record, { return: at, error: `${answer.status} ${b.reason ?? ''} ${String(b.error ?? '').slice(0, 120)}`.replace(/\s+/g, ' ').trim() });
+        Object.assign(record, { return: at, error: clip(`${answer.status} ${b.reason ?? ''} ${String(b.error ?? '')}`, 200) });
       } else {
         unknown = true; // 504, or anything the contract does not promise "not applied" for
-        record.note = `${answer.status} ${String(b.error ?? '').slice(0, 120)}`;
+        record.note = clip(`${answer.status} ${String(b.error ?? '')}`, 200);
       }
     } catch (err) {
       if (err instanceof NoAnswer && err.kind === 'refused') Object.assign(record, { return: clock(), error: 'connection refused (nothing sent)' });
       else {
         unknown = true;
-        record.note = err instanceof Error ? err.message.slice(0, 160) : String(err);
+        record.note = clip(err instanceof Error ? err.message : String(err), 200);
       }
     }
     record.node = node;
@@ -322,6 +324,17 @@ async function runClient(index: number, o: Options, cluster: Cluster, clock: () 
   }
 }
 // #endregion clients
+
+/**
+ * Shortens a message for the history file: whitespace folded, and if still longer than `max`, cut at the last
+ * space before it and marked " [...]" (never in the middle of a word or a node name).
+ */
+export function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.lastIndexOf(' ', max);
+  return `${(cut > max / 2 ? flat.slice(0, cut) : flat.slice(0, max)).replace(/[\s,;:(]+$/, '')} [...]`;
+}
 
 // #region check
 function report(history: KvOperation[], file: string): number {
@@ -357,6 +370,10 @@ function sleep(ms: number): Promise<void> {
 
 async function main(): Promise<number> {
   const parsed = parseArgs(process.argv.slice(2));
+  if ('help' in parsed) {
+    console.log(USAGE);
+    return 0;
+  }
   if ('error' in parsed) {
     console.error(parsed.error);
     console.error(USAGE);
@@ -390,6 +407,11 @@ async function main(): Promise<number> {
     stopped = true;
     say(`${why}: stopping the nodes`);
     await cluster.stopAll();
+    if (o.keep) say(`kept the nodes' data and logs in ${dir} (--keep); no history was written`);
+    else {
+      fs.rmSync(dir, { recursive: true, force: true });
+      say(`removed the nodes' data and logs (${dir}); no history was written (--keep keeps them)`);
+    }
     process.exit(code);
   };
   process.on('SIGINT', () => void stop('Ctrl-C', 130));
@@ -401,6 +423,7 @@ async function main(): Promise<number> {
   const faults = schedule(o.seed, o.duration * 1000);
   say(`seed ${o.seed}: five nodes on 127.0.0.1:${base + 1}-${base + 5}, data and logs in ${dir}`);
   say(`${o.clients} clients, strong put/get/delete/cas on ${o.keys} keys for ${o.duration} s; ${faults.length} faults scheduled from the seed`);
+  say(`this takes about ${o.duration + 15} s: starting the nodes, ${o.duration} s of clients and faults, then checking the history (Ctrl-C stops it)`);
   for (const n of NODE_NAMES) cluster.start(n);
   const up = await Promise.all(NODE_NAMES.map((n) => cluster.waitUp(n)));
   if (!up.every(Boolean)) {
@@ -451,6 +474,7 @@ async function main(): Promise<number> {
   fs.writeFileSync(o.out, text);
   parseHistory(text, o.out); // the file must be valid in the documented format; throws naming the line if not
   const code = report(history, o.out);
+  say(`in ${o.outArg}, "call" and "return" are milliseconds since the clients started (one clock for every operation)`);
   if (code === 0 && !o.keep) fs.rmSync(dir, { recursive: true, force: true });
   else say(`kept the nodes' data and logs in ${dir}`);
   say(`re-run this experiment: ${rerun}`);

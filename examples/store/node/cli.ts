@@ -11,8 +11,8 @@
 //   npm run store -- status
 //
 // Node i is at 127.0.0.1:(STORE_BASE_PORT + i), STORE_BASE_PORT=7100 by default; the runner's control port is
-// STORE_BASE_PORT itself. It exits 0 when the store said yes, 1 when it said no or did not answer, 2 on a
-// command it cannot parse.
+// STORE_BASE_PORT itself. It exits 0 when the store said yes, 1 when it said no or did not answer (status: no
+// node answered), 2 on a command it cannot parse (an unknown --option included: a typo is never ignored).
 
 import { parseCommand, PROCESS_COMMANDS, runCommand, HELP } from './run-commands.ts';
 import { http } from './run-http.ts';
@@ -36,7 +36,7 @@ async function main(): Promise<number> {
   }
   if ((PROCESS_COMMANDS as readonly string[]).includes(cmd.kind)) {
     try {
-      const answer = await http('POST', `http://127.0.0.1:${base}/control`, { words: process.argv.slice(2) }, 10_000);
+      const answer = await http('POST', `http://127.0.0.1:${base}/control`, { words: process.argv.slice(2) }, 30_000);
       for (const line of (answer.body.lines as string[] | undefined) ?? [JSON.stringify(answer.body)]) console.log(line);
       return answer.status < 300 ? 0 : 1;
     } catch (err) {
@@ -56,6 +56,11 @@ async function main(): Promise<number> {
       }),
     );
     for (const line of renderView(nodes, { members: NODE_NAMES })) console.log(line);
+    if (nodes.every((n) => 'error' in n.status)) {
+      const moved = process.env.STORE_BASE_PORT ? `STORE_BASE_PORT=${base} is set here: the runner must use the same` : 'if you started it with STORE_BASE_PORT=N, set the same here';
+      console.log(`No node answers on 127.0.0.1:${base + 1}-${base + NODE_NAMES.length}. Start the store in another terminal with npm run example:store (${moved}).`);
+      return 1;
+    }
     return 0;
   }
   const result = await runCommand(cmd, { urls });

@@ -22,11 +22,13 @@ export type Command =
 
 /** Commands that need the runner (it owns the processes). */
 export const PROCESS_COMMANDS = ['kill', 'stop', 'restart'] as const;
+const KNOWN_VERBS = ['put', 'get', 'delete', 'cas', 'partition', 'heal', 'block', 'kill', 'stop', 'restart', 'status', 'help'];
 
 export const HELP = [
   'put <key> <value> [strong|eventual] [--node nX] [--context JSON]   write a key (default strong)',
   'get <key> [strong|eventual] [--node nX]                             read a key',
-  'delete <key> [strong|eventual] [--node nX]                          delete a key',
+  'delete <key> [strong|eventual] [--node nX] [--context JSON]         delete a key',
+  '  (the level as a last word, or as --consistency strong|eventual, e.g. put k v --consistency eventual --node n4)',
   'cas <key> <expected> <value> [--node nX]                            compare-and-set (strong); --absent for "no value yet"',
   'partition n1,n2 | n3,n4,n5                                          cut the network (nodes you leave out form one more side)',
   'heal                                                                remove every cut',
@@ -35,21 +37,53 @@ export const HELP = [
   'status                                                              leaders and terms of every replica set',
 ];
 
+/** The options each command takes; any other --option is an error (a typo must not be ignored). */
+const OPTIONS: Record<string, readonly string[]> = {
+  put: ['consistency', 'node', 'context'],
+  get: ['consistency', 'node'],
+  delete: ['consistency', 'node', 'context'],
+  cas: ['node', 'absent'],
+};
+const OPTION_TEXT: Record<string, string> = {
+  consistency: '--consistency strong|eventual',
+  node: '--node nX',
+  context: '--context JSON',
+  absent: '--absent',
+};
+
 /** Parses words like ['put', 'k', 'v', '--consistency', 'eventual', '--node', 'n2']; returns an error text when wrong. */
 export function parseCommand(words: readonly string[], nodes: readonly string[]): Command | { error: string } {
   const flags: Record<string, string> = {};
+  const given: string[] = [];
   const positional: string[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    if (w === '--absent') flags.absent = 'yes';
-    else if (w.startsWith('--')) {
-      const [name, inline] = w.slice(2).split('=', 2) as [string, string | undefined];
-      const value = inline ?? words[++i];
+    if (w === '--absent') {
+      flags.absent = 'yes';
+      given.push('absent');
+    } else if (w.startsWith('--') && w.length > 2) {
+      const eq = w.indexOf('=');
+      const name = eq === -1 ? w.slice(2) : w.slice(2, eq);
+      if (!Object.hasOwn(OPTION_TEXT, name) || name === 'absent') {
+        given.push(name);
+        continue; // reported below, once the command (and so its options) is known
+      }
+      const value = eq === -1 ? words[++i] : w.slice(eq + 1);
       if (value === undefined) return { error: `--${name} needs a value` };
+      if (Object.hasOwn(flags, name)) return { error: `--${name} is given twice` };
       flags[name] = value;
+      given.push(name);
     } else positional.push(w);
   }
   const [verb, ...args] = positional;
+  if (given.includes('help') || words[0] === '-h') return { kind: 'help' };
+  const known = verb !== undefined && KNOWN_VERBS.includes(verb);
+  const allowed = known ? (OPTIONS[verb] ?? []) : Object.keys(OPTION_TEXT);
+  const wrong = given.find((name) => !allowed.includes(name));
+  if (wrong !== undefined) {
+    const takes = !known ? `the options are ${allowed.map((o) => OPTION_TEXT[o]).join(', ')}` : allowed.length > 0 ? `${verb} takes ${allowed.map((o) => OPTION_TEXT[o]).join(', ')}` : `${verb} takes no options`;
+    return { error: `unknown option --${wrong}${known && Object.hasOwn(OPTION_TEXT, wrong) ? ` for ${verb}` : ''}; ${takes}` };
+  }
   const node = flags.node;
   if (node !== undefined && !nodes.includes(node)) return { error: `unknown node "${node}" (the nodes are ${nodes.join(', ')})` };
   const checkNode = (n: string | undefined, what: string): string | { error: string } =>
@@ -60,6 +94,7 @@ export function parseCommand(words: readonly string[], nodes: readonly string[])
   const last = args[args.length - 1];
   const takesLevel = verb === 'put' ? 3 : 2; // put k v [level]; get/delete k [level]
   if ((verb === 'put' || verb === 'get' || verb === 'delete') && args.length === takesLevel && (last === 'strong' || last === 'eventual')) {
+    if (flags.consistency !== undefined && flags.consistency !== last) return { error: `two levels given: "${last}" and --consistency ${flags.consistency}; give one` };
     consistency = last;
     args.pop();
   }
@@ -117,7 +152,7 @@ export function parseCommand(words: readonly string[], nodes: readonly string[])
     case undefined:
       return { kind: 'help' };
     default:
-      return { error: `unknown command "${verb}"; try: help` };
+      return { error: `unknown command "${verb}"` };
   }
 }
 
@@ -187,15 +222,9 @@ export async function runCommand(cmd: Command, target: Target): Promise<{ ok: bo
       let ok = true;
       await Promise.all(
         Object.entries(blocks).map(async ([name, peers]) => {
-          try {
-            // heal first, then block: the node ends up blocking exactly `peers`, whatever it blocked before.
-            const healed = await http('POST', `${target.urls[name]}/admin/heal`, {}, 3_000);
-            const answer = peers.length > 0 ? await http('POST', `${target.urls[name]}/admin/block`, { peers }, 3_000) : healed;
-            if (answer.status >= 300) ok = false;
-            lines.push(answer.status < 300 ? `${name}: ${peers.length > 0 ? `drops traffic to and from ${peers.join(', ')}` : 'talks to everyone'}` : `${name}: ${answer.status} ${JSON.stringify(answer.body)}`);
-          } catch (err) {
-            lines.push(`${name}: ${err instanceof Error ? err.message : String(err)} (a node that is down cannot be told; tell it again after it restarts)`);
-          }
+          const result = await setBlocks(target.urls[name]!, peers, names.filter((n) => n !== name && !peers.includes(n)));
+          if (!result.ok) ok = false;
+          lines.push(`${name}: ${result.ok ? (peers.length > 0 ? `drops traffic to and from ${peers.join(', ')}` : 'talks to everyone') : result.error}`);
         }),
       );
       lines.sort();
@@ -207,6 +236,26 @@ export async function runCommand(cmd: Command, target: Target): Promise<{ ok: bo
     default:
       return { ok: false, lines: [`"${cmd.kind}" is not a node command`] };
   }
+}
+
+/**
+ * Makes one node block exactly `peers`: POST /admin/block {peers}, then POST /admin/heal for the `others` it
+ * may still block from an earlier cut (with no peers to block, one POST /admin/heal for everyone). An error
+ * names the request that failed.
+ */
+export async function setBlocks(url: string, peers: readonly string[], others: readonly string[]): Promise<{ ok: true } | { ok: false; error: string }> {
+  const calls: [string, unknown][] = peers.length > 0 ? [['/admin/block', { peers }], ...(others.length > 0 ? [['/admin/heal', { peers: others }] as [string, unknown]] : [])] : [['/admin/heal', {}]];
+  for (const [route, body] of calls) {
+    try {
+      const answer = await http('POST', `${url}${route}`, body, 3_000);
+      if (answer.status >= 300) return { ok: false, error: `POST ${route} answered ${answer.status} ${JSON.stringify(answer.body)}` };
+    } catch (err) {
+      const why = err instanceof NoAnswer ? err.message : err instanceof Error ? err.message : String(err);
+      const down = err instanceof NoAnswer && err.kind === 'refused' ? ' (a node that is down cannot be told; when the runner restarts it, it tells it the current cut)' : '';
+      return { ok: false, error: `POST ${route} failed: ${why}${down}` };
+    }
+  }
+  return { ok: true };
 }
 
 /** "200 from n2 (replica set n1+n2+n4, leader n1, term 3): values [\"v\"], context {...}" */

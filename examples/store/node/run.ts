@@ -32,8 +32,8 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DataDirInUseError, lockDataDir, type DataDirLock } from '../../queue/node/lock.ts';
-import { HELP, parseCommand, runCommand, splitWords, type Command } from './run-commands.ts';
+import { DataDirInUseError, liveOwner, lockDataDir, type DataDirLock } from '../../queue/node/lock.ts';
+import { HELP, parseCommand, runCommand, setBlocks, splitWords, type Command } from './run-commands.ts';
 import { http as request } from './run-http.ts';
 import { Screen } from './run-screen.ts';
 import { BASE_PORT, NODE_NAMES, storeTopology, type StoreNodeSpec } from './topology.ts';
@@ -80,7 +80,9 @@ function start(r: Running): void {
   const child = spawn(process.execPath, ['--import', 'tsx', r.spec.script], {
     cwd: repoRoot,
     env: envFor(r.spec),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The 'ipc' channel is how a node knows the runner is alive: when the runner dies, even by kill -9, the
+    // channel closes, and server.ts shuts down (it listens for 'disconnect'). No node outlives its runner.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // Each node in its own process group: Ctrl-C reaches only the runner, which stops the nodes itself.
     detached: process.platform !== 'win32',
   });
@@ -162,11 +164,25 @@ async function preflight(): Promise<void> {
   });
   const ports: [number, string][] = [[basePort, "the runner's control port"], ...nodes.map((n): [number, string] => [n.port, `node ${n.name}`])];
   const taken: string[] = [];
+  const busy: number[] = [];
   for (const [port, what] of ports) {
-    if (await portInUse('127.0.0.1', port)) taken.push(`port ${port} (${what}) is already in use on 127.0.0.1: another program is listening there (an earlier run? the Docker setup?)`);
+    if (await portInUse('127.0.0.1', port)) {
+      busy.push(port);
+      taken.push(`port ${port} (${what}) is already in use on 127.0.0.1: another program is listening there (an earlier run? the Docker setup?)`);
+    }
   }
   if (taken.length > 0) {
     lock.release();
+    const leftovers = busy.includes(basePort) ? [] : await leftoverNodes(busy);
+    if (leftovers.length > 0) {
+      const pids = leftovers.map((l) => l.pid).filter((p): p is number => p !== undefined);
+      const lines = leftovers.map((l) => `port ${l.port} (node ${l.name}) is held by store node ${l.name}${l.pid !== undefined ? ` (pid ${l.pid})` : ''}, left running by an earlier run whose runner is gone (killed with kill -9?)`);
+      const how =
+        pids.length === leftovers.length
+          ? `Stop the left-over nodes: kill ${pids.join(' ')} (Linux/macOS) or taskkill /F ${pids.map((p) => `/PID ${p}`).join(' ')} (Windows)`
+          : `Stop the left-over nodes: find them with lsof -i :${leftovers[0]!.port} (Linux/macOS) or netstat -ano | findstr :${leftovers[0]!.port} (Windows), and kill them`;
+      refuse([...taken.filter((_, i) => !leftovers.some((l) => l.port === busy[i])), ...lines], `${how}; or use other ports: STORE_BASE_PORT=${basePort + 100} npm run example:store`);
+    }
     refuse(taken, `Stop that program, or use other ports: STORE_BASE_PORT=${basePort + 100} npm run example:store`);
   }
   if (process.env.KEEP_DATA === '1') {
@@ -176,6 +192,23 @@ async function preflight(): Promise<void> {
     for (const dir of removed) fs.rmSync(dir, { recursive: true, force: true });
     if (removed.length > 0) say(`starting from empty disks (removed the previous run's ${removed.map((d) => path.basename(d)).join(', ')} in ${dataDir}; KEEP_DATA=1 keeps them)`);
   }
+}
+
+/**
+ * Taken node ports that answer GET /status as our store node of that name, while no runner holds the control
+ * port: nodes an earlier run left behind (their runner was killed with kill -9 before nodes could notice). The
+ * pid is the one in the node's data-directory lock, when it is this DATA_DIR.
+ */
+async function leftoverNodes(busy: number[]): Promise<{ name: string; port: number; pid?: number }[]> {
+  const found: { name: string; port: number; pid?: number }[] = [];
+  for (const spec of nodes) {
+    if (!busy.includes(spec.port)) continue;
+    const answer = await request('GET', `${urls[spec.name]}/status`, undefined, 1_000).catch(() => undefined);
+    if (answer?.status !== 200 || (answer.body as { node?: unknown }).node !== spec.name) continue;
+    const owner = await liveOwner(path.join(dataDir, spec.name)).catch(() => null);
+    found.push({ name: spec.name, port: spec.port, pid: owner?.pid });
+  }
+  return found;
 }
 
 /** Whether something already listens on host:port. We try to listen there ourselves, for a moment. */
@@ -205,8 +238,13 @@ async function execute(words: string[]): Promise<{ ok: boolean; lines: string[] 
     case 'restart': {
       const r = running.get(cmd.node)!;
       if (r.child !== undefined) await signalNode(r, 'stopped');
+      // A node keeps its blocks in memory only: it comes back talking to everyone. The nodes that cut it off
+      // still block it; it is told to block them again, so the cut holds both ways and the view stays true.
+      const cutBy = await blockedBy(cmd.node);
       start(r);
-      return { ok: true, lines: [`${cmd.node} restarted as pid ${r.child?.pid} on the same disk (${path.join(dataDir, cmd.node)})`] };
+      const lines = [`${cmd.node} restarted as pid ${r.child?.pid} on the same disk (${path.join(dataDir, cmd.node)})`];
+      if (cutBy.length > 0) lines.push(await reapplyCut(r, cutBy));
+      return { ok: true, lines };
     }
     case 'status':
       return { ok: true, lines: renderView(lastStatus, { members: NODE_NAMES }) };
@@ -215,6 +253,36 @@ async function execute(words: string[]): Promise<{ ok: boolean; lines: string[] 
     default:
       return runCommand(cmd, { urls });
   }
+}
+
+/** The running nodes that block `name` (a partition it is on the other side of), as they say in GET /status. */
+async function blockedBy(name: string): Promise<string[]> {
+  const others = nodes.filter((n) => n.name !== name && running.get(n.name)!.child !== undefined);
+  const blocking = await Promise.all(
+    others.map(async (n) => {
+      const answer = await request('GET', `${urls[n.name]}/status`, undefined, 2_000).catch(() => undefined);
+      const blocked = (answer?.status === 200 ? (answer.body as StatusView).blocked : undefined) ?? [];
+      return blocked.includes(name) ? n.name : undefined;
+    }),
+  );
+  return blocking.filter((n): n is string => n !== undefined).sort();
+}
+
+/** Once the restarted node answers, tells it to block the nodes that block it. */
+async function reapplyCut(r: Running, peers: string[]): Promise<string> {
+  const name = r.spec.name;
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && r.child !== undefined) {
+    const up = await request('GET', `${urls[name]}/status`, undefined, 1_000).then((a) => a.status === 200, () => false);
+    if (up) {
+      const others = NODE_NAMES.filter((n) => n !== name && !peers.includes(n));
+      const result = await setBlocks(urls[name]!, peers, others);
+      if (result.ok) return `${name}: drops traffic to and from ${peers.join(', ')} again (the partition: they block ${name})`;
+      return `${name}: could not be told the partition (${result.error}); type the partition again`;
+    }
+    await sleep(200);
+  }
+  return `${name} did not answer within 20 s, so it does not know the partition yet (${peers.join(', ')} block it); type the partition again once it is up`;
 }
 
 /** `npm run store -- kill n3` from another terminal: POST /control { words } on the control port, loopback only. */
@@ -292,12 +360,19 @@ function restoreTerminal(): void {
 // #endregion commands
 
 function printHowToPlay(): void {
-  const env = basePort === BASE_PORT ? '' : `(first set STORE_BASE_PORT=${basePort} in that terminal)  `;
   const n1 = urls.n1!;
   const n4 = urls.n4!;
+  const moved =
+    basePort === BASE_PORT
+      ? []
+      : [
+          `The ports are moved (STORE_BASE_PORT=${basePort}): in that second terminal set it first, or npm run store talks to ${BASE_PORT + 1}-${BASE_PORT + 5}:`,
+          `  Linux/macOS: export STORE_BASE_PORT=${basePort}    PowerShell: $env:STORE_BASE_PORT=${basePort}    cmd.exe: set STORE_BASE_PORT=${basePort}`,
+        ];
   const lines = [
     '--------------------------------------------------------------------------------',
-    `Five nodes are up. Try these in a second terminal ${env}(the same on Linux, macOS and Windows):`,
+    'Five nodes are up. Try these in a second terminal (npm run store is the same on Linux, macOS and Windows):',
+    ...moved,
     '  npm run store -- put greeting hello                      strong write: a majority of the key\'s 3 replicas stores it',
     '  npm run store -- get greeting                            strong read, from the key\'s leader',
     '  npm run store -- cas greeting hello bonjour              compare-and-set (strong only)',

@@ -558,6 +558,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Started by the runner (run.ts) or chaos.ts with an IPC channel: when that parent dies, even by kill -9,
+  // the channel closes and we shut down too, log flushed, rather than hold the ports for nobody. Our output
+  // went to the parent, so writes may now fail (EPIPE): they must not crash us before the log is closed.
+  if (process.send !== undefined) {
+    process.on('disconnect', () => {
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+      void shutdown('the process that started this node is gone');
+    });
+  }
 }
 // #endregion main
 

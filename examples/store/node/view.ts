@@ -145,7 +145,7 @@ export function renderView(nodes: readonly NodeSnapshot[], options: ViewOptions)
 
 /** One line for a log file or a pipe: who is up, and the leader and term of every replica set. */
 export function summaryLine(nodes: readonly NodeSnapshot[]): string {
-  const states = nodes.map((n) => `${n.name} ${nodeState(n)}${hasStatus(n.status) ? ` (${n.status.keys} keys)` : ''}`).join(', ');
+  const states = nodes.map((n) => `${n.name} ${nodeState(n)}${hasStatus(n.status) ? ` (${n.status.keys} ${n.status.keys === 1 ? 'key' : 'keys'})` : ''}`).join(', ');
   const rows = groupRows(nodes);
   const leaders = rows.map((r) => `${r.id}:${r.leader ?? 'none'}/t${r.term}`).join(' ');
   return `${states} | leaders ${leaders || '(none yet)'}`;
