@@ -136,16 +136,29 @@ export function storeTable() {
 }
 
 // ---- Showing things -------------------------------------------------------------------------------------------
-const show = (x: unknown): string => (x === undefined ? 'undefined' : JSON.stringify(x));
+/** A value as the learner would write it in TypeScript: `{ term: 4, votedFor: 'n3' }`, not JSON. */
+const literal = (x: unknown): string => {
+  if (x === undefined) return 'undefined';
+  if (typeof x === 'string') return `'${x}'`;
+  if (Array.isArray(x)) return `[${x.map(literal).join(', ')}]`;
+  if (typeof x === 'object' && x !== null) {
+    const fields = Object.entries(x).map(([k, v]) => `${k}: ${literal(v)}`);
+    return fields.length === 0 ? '{}' : `{ ${fields.join(', ')} }`;
+  }
+  return String(x);
+};
+/** A view in words, for hints. */
+const viewWords = (v: GroupView) => `${v.role} in term ${v.term} with ${v.votedFor === null ? 'no vote' : `its vote for ${v.votedFor}`}`;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
 const num = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const a = (type: string) => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 const viewText = (v: GroupView) => `${v.role} in term ${v.term}, voted for ${v.votedFor ?? 'nobody'}`;
 const caseText = (c: Case) => `${ME}, ${viewText(c.view)}, receives ${a(c.msg.type)} from ${c.msg.from} with term ${c.msg.term}`;
 function verdictText(v: Verdict): string {
   const parts = [v.pass ? 'lets it through' : 'refuses it'];
-  parts.push(`view ${show(v.view)}`);
-  parts.push(v.save === null ? 'saves nothing' : `saves ${show(v.save)}`);
-  parts.push(v.reply === null ? 'no reply' : `replies ${show(v.reply)}`);
+  parts.push(`view ${literal(v.view)}`);
+  parts.push(v.save === null ? 'saves nothing' : `saves ${literal(v.save)}`);
+  parts.push(v.reply === null ? 'no reply' : `replies ${literal(v.reply)}`);
   return parts.join(', ');
 }
 
@@ -188,7 +201,7 @@ function ask(impl: FenceImpl, view: GroupView, msg: Incoming): Verdict {
   const v = call(impl, view, msg);
   const problem = verdictProblem(v);
   if (problem !== undefined) {
-    throw new CheckFailure(`When ${caseText({ view, msg, want: undefined as never })}, your fence returned ${show(v)}: ${problem}.`, {
+    throw new CheckFailure(`When ${caseText({ view, msg, want: undefined as never })}, your fence returned ${literal(v)}: ${problem}.`, {
       hint: 'Return all four fields every time: { pass, view, save, reply }, with null for "no save" and "no reply".',
     });
   }
@@ -202,19 +215,19 @@ function mistake(c: Case, got: Verdict): string {
   if (msg.term > view.term) {
     if (!got.pass) return 'A message with a NEWER term is not to be refused: the sender is ahead, this node is behind. Adopt its term, and then it is a message of the current term, so let it through (it may be the vote request this node should answer).';
     if (got.view.term !== msg.term) return `Adopt the newer term: the view after the fence has term ${msg.term} (the message's), not ${got.view.term}.`;
-    if (got.view.votedFor !== null) return `You adopted term ${msg.term} but kept votedFor = ${show(got.view.votedFor)}, a vote cast in term ${view.term}. In the new term nobody has had this node's vote yet: reset it to null, or the node refuses every candidate but that one for ever after.`;
+    if (got.view.votedFor !== null) return `You adopted term ${msg.term} but kept the vote for ${got.view.votedFor}, cast in term ${view.term}. In the new term nobody has had this node's vote yet: reset it to null, or the node refuses every candidate but that one for ever after.`;
     if (view.role !== 'follower' && got.view.role === view.role) {
       return view.role === 'leader'
         ? `A leader of term ${view.term} heard of term ${msg.term} and went on LEADING in the new term: now there are two leaders in term ${msg.term}, the one the others elected and this one. A newer term means someone else was elected: become a follower.`
         : `A candidate of term ${view.term} heard of term ${msg.term} and is still a candidate: its election is lost (it is for an old term). Become a follower.`;
     }
-    if (got.view.role !== 'follower') return `After adopting a newer term the node is a follower, whatever it was before (got role ${show(got.view.role)}).`;
+    if (got.view.role !== 'follower') return `After adopting a newer term the node is a follower, whatever it was before; yours became a ${got.view.role}.`;
     if (got.save === null) return `You adopted term ${msg.term} but saved nothing. A term (and the vote in it) is a promise that must survive a crash: return save: { term: ${msg.term}, votedFor: null }, which the node writes to disk before any reply leaves it. A node that forgets its term after a restart takes orders from a deposed leader again, and a node that forgets its vote can vote twice in one term.`;
-    if (!isDeepStrictEqual(got.save, want.save)) return `Save the term and vote you adopted, { term: ${msg.term}, votedFor: null }; you saved ${show(got.save)}.`;
+    if (!isDeepStrictEqual(got.save, want.save)) return `Save the term and vote you adopted, { term: ${msg.term}, votedFor: null }; you saved term ${got.save.term} with ${got.save.votedFor === null ? 'no vote' : `a vote for ${got.save.votedFor}`}.`;
     if (got.reply !== null) return 'A newer term needs no reply from the fence: let the message through, and its handler answers it.';
   } else if (msg.term === view.term) {
     if (!got.pass) return `A message of the SAME term (${msg.term}) was refused. Only an OLDER term is refused: compare with <, not <=. Refusing the current term refuses everything, votes included, so no leader is ever elected.`;
-    if (got.save !== null || !isDeepStrictEqual(got.view, view)) return `Nothing changes for a message of the same term: your fence ${got.save !== null ? `saved ${show(got.save)}` : `changed the view to ${show(got.view)}`}. Resetting the vote inside a term would let a node vote twice in it.`;
+    if (got.save !== null || !isDeepStrictEqual(got.view, view)) return `Nothing changes for a message of the same term: your fence ${got.save !== null ? `saved term ${got.save.term} with ${got.save.votedFor === null ? 'no vote' : `a vote for ${got.save.votedFor}`}` : `turned a ${viewWords(view)} into a ${viewWords(got.view)}`}. Resetting the vote inside a term would let a node vote twice in it.`;
     if (got.reply !== null) return 'A message of the same term gets no reply from the fence; its handler answers it.';
   } else {
     if (got.pass) return `A message with an OLDER term (${msg.term} < ${view.term}) got through. Its sender is deposed (or lost its election): refuse it, or a deposed leader can still get its writes stored.`;
@@ -222,7 +235,7 @@ function mistake(c: Case, got: Verdict): string {
     const asks = REQUESTS.includes(msg.type);
     if (asks && got.reply === null) return `${a(msg.type)} of an old term ASKS for something, so answer it with { type: 'stale', to: msg.from, term: view.term }: that is how a deposed leader learns the newer term and steps down.`;
     if (!asks && got.reply !== null) return `${a(msg.type)} is an ANSWER (to a request this node sent in an older term). Drop it without a reply: answering answers can bounce messages between two nodes for ever. Reply only to ${REQUESTS.join(', ')}.`;
-    if (got.reply !== null && got.reply.to !== msg.from) return `Send the stale reply back to the sender, msg.from (${msg.from}); yours goes to ${show(got.reply.to)}.`;
+    if (got.reply !== null && got.reply.to !== msg.from) return `Send the stale reply back to the sender, msg.from (${msg.from}); yours goes to ${got.reply.to}.`;
     if (got.reply !== null && got.reply.term !== view.term) return `The stale reply carries THIS node's term (${view.term}), the newer one, so the sender can adopt it; yours carries ${got.reply.term}.`;
   }
   return `The store's node.ts ${verdictText(want)}; compare field by field.`;
@@ -269,6 +282,39 @@ function modelFailure(impl: FenceImpl, o: Outcome, where: string, seed?: number)
   return new CheckFailure(`${where}: ${v.message}.\nThe last events before it:\n${o.trace.map((l) => `  ${l}`).join('\n')}`, { hint, ...(seed !== undefined ? { seed } : {}) });
 }
 
+/**
+ * What went wrong in the story run, in words: the leader of 0.6 s should step down on seeing a newer term (the
+ * fence), its late messages of the old term should arrive after the others have moved on, and another node
+ * should lead a later term.
+ */
+function storyProblem(
+  o: Outcome,
+  first: Outcome['leaders'][number] | undefined,
+  fenced: Outcome['stepDowns'][number] | undefined,
+  late: number,
+  next: Outcome['leaders'][number] | undefined,
+): string {
+  if (first === undefined) return 'no node was leading at 0.6 s, when the leader\'s link to one follower turns slow, so there was no leader to depose';
+  const who = `${first.node}, leading term ${first.term},`;
+  const kept = o.leaders.find((l) => l.node === first.node && l.term > first.term);
+  const parts: string[] = [];
+  if (fenced === undefined) {
+    parts.push(kept !== undefined
+      ? `${who} should have stepped down when it saw term ${kept.term} at ${seconds(kept.at)}, but it went on leading in term ${kept.term}`
+      : `${who} should have stepped down on seeing a newer term, and it never did`);
+  } else if (fenced.why !== 'fence') {
+    parts.push(`${who} should have stepped down on seeing a newer term, but it stopped leading at ${seconds(fenced.at)} for another reason (${fenced.why === 'crash' ? 'it crashed' : 'it stopped hearing from a majority'})`);
+  }
+  if (late === 0) parts.push(`none of ${first.node}'s messages of term ${first.term} arrived late, after the others had moved on to a newer term`);
+  const other = o.leaders.find((l) => l.node !== first.node && l.term > first.term);
+  if (other === undefined) {
+    parts.push(late > 0
+      ? `its ${late} late messages of term ${first.term} should have met a newer leader, but no other node was ever elected in a later term`
+      : `no other node was ever elected in a later term`);
+  }
+  return parts.length > 0 ? parts.join('; ') : `the run ended before ${first.node} was deposed (the first leader of a later term: ${next === undefined ? 'none' : `${next.node}, term ${next.term}`})`;
+}
+
 function seeds(count: number, only: number | undefined): number[] {
   return only === undefined ? Array.from({ length: count }, (_, i) => i + 1) : [only];
 }
@@ -307,7 +353,7 @@ export const exercise: Exercise<FenceImpl> = {
         const late = o.late.filter((l) => first !== undefined && l.from === first.node && l.term === first.term);
         const next = o.leaders.find((l) => first !== undefined && l.term > first.term);
         if (first === undefined || fenced === undefined || fenced.why !== 'fence' || late.length === 0 || next === undefined || next.term <= first.term) {
-          throw new CheckFailure(`The story did not play out: the leader of 0.6 s (${show(first)}) should have stepped down on seeing a newer term (${show(fenced)}), and its late messages (${late.length}) should have met a newer leader (${show(next)}).`, {
+          throw new CheckFailure(`The story did not play out: ${storyProblem(o, first, fenced, late.length, next)}.`, {
             hint: fenceHint(impl) ?? 'Compare your fence with the table checks above: a newer term must make a leader a follower.',
           });
         }
