@@ -4,23 +4,15 @@
 //  - The solution passes and prints its measurements; the starter fails every check.
 //  - Each wrong read in fixtures/05-*.ts fails the check aimed at its mistake, with the hint that names it,
 //    and passes the checks its mistake does not touch.
-import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exercise } from '../../examples/exercises/05-quorum-read/index.ts';
 import { playHistory, referenceRead } from '../../examples/exercises/05-quorum-read/history.ts';
 import { quorumRead as solution } from '../../examples/exercises/05-quorum-read/solution.ts';
 import { empty, put, reconcile, remove } from '../../examples/store/core/versions.ts';
-import { block, check, FIXTURES, hints, ROOT, summary } from './run-checker.ts';
+import { block, failed, passed, runSolution, runStarter, runWrong, summary } from './run-checker.ts';
 
 const EX = '05-quorum-read';
 const [FEW, SIBLINGS, TOMBSTONES, REPAIR, HISTORIES, MEASURE] = exercise.checks.map((c) => c.name) as [string, string, string, string, string, string];
-const fixture = (name: string) => relative(ROOT, join(FIXTURES, name));
-const passed = (out: string, name: string) => expect(block(out, name), out).toMatch(/^✔/);
-const failed = (out: string, name: string) => {
-  const b = block(out, name);
-  expect(b, out).toMatch(/^✘/);
-  return b!;
-};
 
 describe('the reference read (versions.ts) and the history player', () => {
   const x = put(empty<string>(), 'x', {}, 'n1', 1);
@@ -63,8 +55,7 @@ describe('the reference read (versions.ts) and the history player', () => {
 
 describe('the reference solution and the starter', () => {
   it('the solution passes and prints the replay and the stale-read measurement', async () => {
-    const r = await check([EX, '--solution']);
-    expect(r.code, r.stdout).toBe(0);
+    const r = await runSolution(EX);
     expect(block(r.stdout, HISTORIES)).toMatch(/200 histories: [\d,]+ reads compared \([\d,]+ refused for want of R answers\), [\d,]+ repairs sent/);
     const m = block(r.stdout, MEASURE)!;
     expect(m).toMatch(/R = 1, W = 1: [\d,]+ of [\d,]+ reads stale \([1-9][\d.]*%\); refused: 0 of [\d,]+ reads, 0 of [\d,]+ writes/);
@@ -72,24 +63,18 @@ describe('the reference solution and the starter', () => {
   });
 
   it('--seed N replays one history', async () => {
-    const r = await check([EX, '--solution', '--seed', '9']);
-    expect(r.code, r.stdout).toBe(0);
+    const r = await runSolution(EX, '--seed', '9');
     expect(block(r.stdout, HISTORIES)).toContain('1 history: ');
   });
 
   it('the untouched starter fails every check, pointing at TODO 1 and its own line', async () => {
-    const r = await check([EX]);
-    expect(r.code).toBe(1);
-    expect(summary(r.stdout)).toEqual({ passed: 0, failed: 6 });
-    expect(hints(r.stdout)[0]).toMatch(/^Start with TODO 1 in quorum-read.ts/);
-    expect(failed(r.stdout, FEW)).toContain('at examples/exercises/05-quorum-read/quorum-read.ts:');
+    await runStarter(EX, 'quorum-read.ts', 6, FEW);
   });
 });
 
 describe('exercise 05 fails the wrong reads, each where it goes wrong', () => {
   it('picks the largest vector: a sibling is lost, the hint says to reconcile; R + W > N then has stale reads', async () => {
-    const r = await check([EX, '--file', fixture('05-largest-vector.ts')]);
-    expect(r.code).toBe(1);
+    const r = await runWrong(EX, '05-largest-vector.ts');
     passed(r.stdout, FEW);
     const b = failed(r.stdout, SIBLINGS);
     expect(b).toContain('Expected: values ["x","y"], context {"n1":1,"n2":1}.');
@@ -99,8 +84,7 @@ describe('exercise 05 fails the wrong reads, each where it goes wrong', () => {
   });
 
   it('waits for all N: refused with two of three answers and r = 2; the hint says not to wait for all', async () => {
-    const r = await check([EX, '--file', fixture('05-waits-for-all.ts')]);
-    expect(r.code).toBe(1);
+    const r = await runWrong(EX, '05-waits-for-all.ts');
     const b = failed(r.stdout, FEW);
     expect(b).toContain('Yours:    refused ("a replica did not answer") (the read was refused, but enough replicas answered)');
     expect(b).toContain('hint: 2 replicas answered and the read needs r = 2, but yours refused it: do not wait for all N.');
@@ -108,8 +92,7 @@ describe('exercise 05 fails the wrong reads, each where it goes wrong', () => {
   });
 
   it('no repair: the answers are right (three checks pass), the repair check and the replay name the replica left behind', async () => {
-    const r = await check([EX, '--file', fixture('05-no-repair.ts')]);
-    expect(r.code).toBe(1);
+    const r = await runWrong(EX, '05-no-repair.ts');
     for (const name of [FEW, SIBLINGS, TOMBSTONES, MEASURE]) passed(r.stdout, name);
     expect(failed(r.stdout, REPAIR)).toContain('hint: No repairs at all, but n2 answered with an older copy');
     failed(r.stdout, HISTORIES);
@@ -117,15 +100,13 @@ describe('exercise 05 fails the wrong reads, each where it goes wrong', () => {
   });
 
   it('repairs everyone: the hint names the replicas whose copy was already equal', async () => {
-    const r = await check([EX, '--file', fixture('05-repairs-everyone.ts')]);
-    expect(r.code).toBe(1);
+    const r = await runWrong(EX, '05-repairs-everyone.ts');
     expect(failed(r.stdout, REPAIR)).toContain('hint: n1 and n3 answered with a copy EQUAL to the merge');
     expect(summary(r.stdout)).toEqual({ passed: 4, failed: 2 });
   });
 
   it('ignores tombstones: the deleted value comes back; the hint says a deleted copy is not "no copy"', async () => {
-    const r = await check([EX, '--file', fixture('05-ignores-tombstones.ts')]);
-    expect(r.code).toBe(1);
+    const r = await runWrong(EX, '05-ignores-tombstones.ts');
     passed(r.stdout, SIBLINGS);
     const b = failed(r.stdout, TOMBSTONES);
     expect(b).toContain('Yours:    values ["x"], context {"n1":1}');

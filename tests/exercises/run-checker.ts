@@ -2,8 +2,9 @@
 // examples/exercises/check.ts ...`), with plain output, and collect what it prints.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { expect } from 'vitest';
 import type { Exercise } from '../../examples/exercises/types.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,4 +65,48 @@ export function block(out: string, checkName: string): string | undefined {
 /** The hint lines, in order, of every failed check. */
 export function hints(out: string): string[] {
   return out.split('\n').filter((l) => l.startsWith('    hint: ')).map((l) => l.slice('    hint: '.length));
+}
+
+// ---- what the exercise tests assert again and again ------------------------------------------------------
+
+/** A fixture's path from the repository root, as a learner passes a file to --file. */
+export const fixture = (name: string): string => relative(ROOT, join(FIXTURES, name));
+
+/** Expect the check `name` to have passed (✔) in the checker's output. */
+export function passed(out: string, name: string): void {
+  expect(block(out, name), out).toMatch(/^✔/);
+}
+
+/** Expect the check `name` to have failed (✘); returns its block, for what the test asserts of it. */
+export function failed(out: string, name: string): string {
+  const b = block(out, name);
+  expect(b, out).toMatch(/^✘/);
+  return b!;
+}
+
+/** Run exercise `ex` against the reference solution (extra arguments: `--seed N`); it must pass. */
+export async function runSolution(ex: string, ...args: string[]): Promise<Run> {
+  const r = await check([ex, '--solution', ...args]);
+  expect(r.code, r.stdout).toBe(0);
+  return r;
+}
+
+/**
+ * Run exercise `ex` on the untouched starter `file`: every one of its `total` checks fails, the first hint
+ * says to start with TODO 1 in that file, and `firstCheck`'s block points at the file's own line.
+ */
+export async function runStarter(ex: string, file: string, total: number, firstCheck: string): Promise<Run> {
+  const r = await check([ex]);
+  expect(r.code).toBe(1);
+  expect(summary(r.stdout)).toEqual({ passed: 0, failed: total });
+  expect(hints(r.stdout)[0]).toMatch(new RegExp(`^Start with TODO 1 in ${file.replace(/\./g, '\\.')}`));
+  expect(failed(r.stdout, firstCheck)).toContain(`at examples/exercises/${ex}/${file}:`);
+  return r;
+}
+
+/** Run exercise `ex` on the wrong answer fixtures/`name`; the checker must fail it. */
+export async function runWrong(ex: string, name: string): Promise<Run> {
+  const r = await check([ex, '--file', fixture(name)]);
+  expect(r.code).toBe(1);
+  return r;
 }
