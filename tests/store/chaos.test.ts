@@ -9,6 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { parseHistory } from '../helpers/kv-history.ts';
 import { checkHistory } from '../helpers/linearizability.ts';
 import { makeTempDir, startCommand, stopAll } from '../helpers/processes.ts';
+import { clip, parseArgs } from '../../examples/store/node/chaos.ts';
 
 const CHAOS = 'examples/store/node/chaos.ts';
 const chaos = (args: string[], name = 'chaos') => startCommand(process.execPath, ['--import', 'tsx', CHAOS, ...args], {}, name);
@@ -25,6 +26,8 @@ it('a 20 s seeded run against five real nodes writes a valid history that is lin
   expect(exit, text.slice(-3000)).toEqual({ code: 0, signal: null });
   expect(text).toMatch(/verdict: LINEARIZABLE/);
   expect(text).toContain(`re-run this experiment: npm run chaos:store -- --seed 7 --out ${out} --duration 20`);
+  expect(text).toContain('this takes about 35 s: starting the nodes, 20 s of clients and faults, then checking the history');
+  expect(text).toContain(`in ${out}, "call" and "return" are milliseconds since the clients started`);
   // The seeded schedule really did things to the cluster.
   expect(text).toMatch(/kill -9 n\d \(pid \d+\)/);
   expect(text).toMatch(/partition n[\d,]+ \| n[\d,]+|restart n\d on its disk/);
@@ -50,6 +53,36 @@ it('a 20 s seeded run against five real nodes writes a valid history that is lin
   expect(await check.exited).toEqual({ code: 1, signal: null });
   expect(check.lines.join('\n')).toMatch(/verdict: NOT LINEARIZABLE/);
   expect(check.lines.join('\n')).toContain('never-written');
+}, 120_000);
+
+it('messages in the history are shortened at a word, never inside one, and marked', () => {
+  const error = '503 unreachable n1 cannot reach n3, n4, n5, the leader of group n3+n4+n5: n3 did not answer (ECONNREFUSED); n4 did not answer (ECONNREFUSED); nothing was changed';
+  const short = clip(error, 100);
+  expect(short.length).toBeLessThanOrEqual(106);
+  expect(short.endsWith(' [...]')).toBe(true);
+  expect(error.startsWith(short.slice(0, -' [...]'.length))).toBe(true);
+  expect(error[short.length - ' [...]'.length]).toMatch(/[ ,;:(]/); // the cut falls between words
+  expect(clip(' 400  bad\n input ', 100)).toBe('400 bad input'); // short: only whitespace folded
+  expect(parseArgs(['--help'])).toEqual({ help: true });
+  expect(parseArgs(['--seed', '1', '-h'])).toEqual({ help: true });
+});
+
+it('--help prints the usage and exits 0; Ctrl-C stops the nodes and removes the run\'s data folder', async () => {
+  for (const flag of ['--help', '-h']) {
+    const help = chaos([flag], `chaos ${flag}`);
+    expect(await help.exited).toEqual({ code: 0, signal: null });
+    expect(help.lines[0]).toMatch(/^usage: npm run chaos:store -- --seed N --out history.jsonl/);
+    expect(help.lines.join('\n')).not.toContain('unknown argument');
+  }
+  const out = path.join(makeTempDir('store-chaos-test-'), 'history.jsonl');
+  const run = chaos(['--seed', '3', '--out', out]);
+  expect((await run.waitForLine(/this takes about (\d+) s/, 60_000))[1]).toBe('45'); // the default 30 s, plus start and check
+  const dir = (await run.waitForLine(/data and logs in (\S+)$/, 60_000))[1]!;
+  await run.waitForLine(/all five nodes answer; clients start/, 60_000);
+  expect(fs.existsSync(dir)).toBe(true);
+  expect(await run.kill('SIGINT')).toEqual({ code: 130, signal: null });
+  expect(run.lines.join('\n')).toContain(`removed the nodes' data and logs (${dir}); no history was written (--keep keeps them)`);
+  expect(fs.existsSync(dir)).toBe(false);
 }, 120_000);
 
 it('bad arguments exit 2 with the usage', async () => {
