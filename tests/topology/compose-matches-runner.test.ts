@@ -5,15 +5,13 @@
 // now in containers" quietly stops being true. The differences a container setup needs are listed below,
 // explicitly; everything else must match, key for key and value for value.
 
-import { readFileSync, existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { topology, BROKER_PORT } from '../../examples/queue/node/topology.ts';
+import { envOf, expectBuildsFromRepo, interpolate, readCompose, REPO, serviceOf } from './compose.ts';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const COMPOSE_PATH = join(REPO, 'docker/queue/compose.yaml');
+const COMPOSE_PATH = 'docker/queue/compose.yaml';
 
 /**
  * The only legitimate differences between compose and the runner, each with its reason.
@@ -28,33 +26,7 @@ const COMPOSE_BROKER_URL = `http://broker:${BROKER_PORT}`;
 const DIFFERENT_VALUE: Record<string, string> = { BROKER_URL: COMPOSE_BROKER_URL };
 const COMPOSE_ONLY: Record<string, Record<string, string>> = { broker: { DATA_DIR: '/data', HOST: '0.0.0.0' } };
 
-interface Service {
-  build?: { context?: string; dockerfile?: string };
-  image?: string;
-  command?: string[] | string;
-  environment?: Record<string, string | number | boolean> | string[];
-  ports?: string[];
-  volumes?: string[];
-  depends_on?: Record<string, { condition?: string }> | string[];
-  healthcheck?: { test?: string[] };
-}
-
-/** Compose's interpolation with an empty shell environment: `${X:-d}` and `${X-d}` give d, `${X}` gives "". */
-function interpolate(value: string): string {
-  return value
-    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_m, _name: string, fallback?: string) => fallback ?? '')
-    .replace(/\$\$/g, '$');
-}
-
-function envOf(service: Service): Record<string, string> {
-  const env = service.environment ?? {};
-  const pairs = Array.isArray(env)
-    ? env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const)
-    : Object.entries(env).map(([k, v]) => [k, String(v)] as const);
-  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v)]));
-}
-
-const compose = parse(readFileSync(COMPOSE_PATH, 'utf8')) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+const compose = readCompose(COMPOSE_PATH);
 const services = compose.services;
 
 describe('docker/queue/compose.yaml matches the runner topology (examples/queue/node/topology.ts)', () => {
@@ -68,11 +40,7 @@ describe('docker/queue/compose.yaml matches the runner topology (examples/queue/
 
   for (const proc of topology) {
     describe(proc.name, () => {
-      const service = (): Service => {
-        const s = services[proc.name];
-        if (s === undefined) throw new Error(`compose has no service ${proc.name}`);
-        return s;
-      };
+      const service = () => serviceOf(compose, proc.name);
 
       it('runs the same script the same way', () => {
         expect(service().command).toEqual(['node', '--import', 'tsx', proc.script]);
@@ -86,12 +54,7 @@ describe('docker/queue/compose.yaml matches the runner topology (examples/queue/
       });
 
       it('builds docker/Dockerfile from the repo root and tags it ds-course/queue:local', () => {
-        const s = service();
-        expect(s.image).toBe('ds-course/queue:local');
-        expect(s.build?.dockerfile).toBe('docker/Dockerfile');
-        const context = resolve(dirname(COMPOSE_PATH), s.build?.context ?? '.');
-        expect(context).toBe(REPO);
-        expect(existsSync(join(context, s.build?.dockerfile ?? ''))).toBe(true);
+        expectBuildsFromRepo(service(), COMPOSE_PATH, 'ds-course/queue:local');
       });
 
       if (proc.role !== 'broker') {

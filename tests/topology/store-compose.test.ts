@@ -4,15 +4,11 @@
 // hand. Only the differences containers need are allowed, each listed below with its reason; everything else
 // (node names, program, environment) must match key for key.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { CONTAINER_PORT, NODE_NAMES, topology } from '../../examples/store/node/topology.ts';
+import { envOf, expectBuildsFromRepo, interpolate, readCompose, serviceOf } from './compose.ts';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const COMPOSE_PATH = join(REPO, 'docker/store/compose.yaml');
+const COMPOSE_PATH = 'docker/store/compose.yaml';
 
 /**
  * The container differences, each with its reason.
@@ -26,38 +22,7 @@ const COMPOSE_PEERS = NODE_NAMES.map((n) => `${n}=http://${n}:${CONTAINER_PORT}`
 const COMPOSE_VALUES: Record<string, string> = { STORE_PORT: String(CONTAINER_PORT), STORE_PEERS: COMPOSE_PEERS };
 const COMPOSE_ONLY: Record<string, string> = { STORE_HOST: '0.0.0.0', STORE_DATA_DIR: '/data' };
 
-interface Service {
-  build?: { context?: string; dockerfile?: string };
-  image?: string;
-  command?: string[] | string;
-  environment?: Record<string, string | number | boolean> | string[];
-  ports?: string[];
-  volumes?: string[];
-  networks?: string[] | Record<string, unknown>;
-  healthcheck?: { test?: string[] };
-  restart?: string;
-}
-
-/** Compose's interpolation with an empty shell environment: `${X:-d}` and `${X-d}` give d, `${X}` gives "". */
-function interpolate(value: string): string {
-  return value
-    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_m, _name: string, fallback?: string) => fallback ?? '')
-    .replace(/\$\$/g, '$');
-}
-
-function envOf(service: Service): Record<string, string> {
-  const env = service.environment ?? {};
-  const pairs = Array.isArray(env)
-    ? env.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const)
-    : Object.entries(env).map(([k, v]) => [k, String(v)] as const);
-  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(v)]));
-}
-
-const compose = parse(readFileSync(COMPOSE_PATH, 'utf8')) as {
-  services: Record<string, Service>;
-  volumes?: Record<string, unknown>;
-  networks?: Record<string, unknown>;
-};
+const compose = readCompose(COMPOSE_PATH);
 const services = compose.services;
 
 describe('docker/store/compose.yaml matches the store topology (examples/store/node/topology.ts)', () => {
@@ -72,11 +37,7 @@ describe('docker/store/compose.yaml matches the store topology (examples/store/n
 
   for (const node of topology) {
     describe(node.name, () => {
-      const service = (): Service => {
-        const s = services[node.name];
-        if (s === undefined) throw new Error(`compose has no service ${node.name}`);
-        return s;
-      };
+      const service = () => serviceOf(compose, node.name);
 
       it('runs the same script the same way', () => {
         expect(service().command).toEqual(['node', '--import', 'tsx', node.script]);
@@ -101,12 +62,7 @@ describe('docker/store/compose.yaml matches the store topology (examples/store/n
       });
 
       it('builds docker/Dockerfile from the repo root and tags it ds-course/store:local', () => {
-        const s = service();
-        expect(s.image).toBe('ds-course/store:local');
-        expect(s.build?.dockerfile).toBe('docker/Dockerfile');
-        const context = resolve(dirname(COMPOSE_PATH), s.build?.context ?? '.');
-        expect(context).toBe(REPO);
-        expect(existsSync(join(context, s.build?.dockerfile ?? ''))).toBe(true);
+        expectBuildsFromRepo(service(), COMPOSE_PATH, 'ds-course/store:local');
       });
     });
   }
