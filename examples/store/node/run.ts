@@ -23,7 +23,10 @@
 //                                   implementation, say); default examples/store/node/server.ts
 //
 // Everything is started as `node --import tsx <script>` with the Node that runs this file: no shell, the same
-// on Linux, macOS and Windows. Ctrl-C stops every node (SIGTERM, then SIGKILL after a grace period).
+// on Linux, macOS and Windows. Ctrl-C stops every node (SIGTERM, then SIGKILL after a grace period). Each node
+// also has an IPC channel to the runner: if the runner dies without stopping them (kill -9), the channel
+// closes and every node shuts itself down, so no node is left holding its port. A node you restart while the
+// network is cut is told the cut again (the nodes that block it, it blocks).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
