@@ -397,6 +397,20 @@ type ProxyResult = { kind: 'answer'; status: number; text: string } | { kind: 'r
  * Sends the request on. 'refused': it never reached the target (no connection), so it was not applied.
  * 'sent': it may have reached the target, which did not answer: for a write, the outcome is unknown.
  */
+/**
+ * Errors that prove the request never reached the target: no connection could be made. Anything else (a reset,
+ * a timeout, a socket closed mid-way) may come after the target read the request, and a kept-alive socket
+ * that was reused never fires 'connect' at all: so every other error counts as 'sent'. (Counting a reset as
+ * "never arrived" once answered 503 "nothing was changed" for a write a leader had applied just before it was
+ * killed; npm run chaos:store -- --seed 7 found it.)
+ */
+const NEVER_ARRIVED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+/** Whether a failed forward may have reached its target ('sent') or surely did not ('refused'). */
+export function proxyFailure(connected: boolean, code: string | undefined): 'sent' | 'refused' {
+  return !connected && code !== undefined && NEVER_ARRIVED.has(code) ? 'refused' : 'sent';
+}
+
 function proxy(url: string, method: string, body: string, hops: number, timeoutMs: number): Promise<ProxyResult> {
   return new Promise((resolve) => {
     let connected = false;
@@ -405,7 +419,10 @@ function proxy(url: string, method: string, body: string, hops: number, timeoutM
     const req = http.request(url, { method, headers, timeout: timeoutMs });
     req.on('socket', (socket) => socket.once('connect', () => (connected = true)));
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (err) => resolve({ kind: connected ? 'sent' : 'refused', error: (err as NodeJS.ErrnoException).code ?? err.message }));
+    req.on('error', (err) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      resolve({ kind: proxyFailure(connected, code), error: code ?? err.message });
+    });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
