@@ -475,7 +475,8 @@ function commitWrite(state: NodeState, fx: Effects, g: GroupState, f: Inflight):
 
 function onRequest(state: NodeState, fx: Effects, request: ClientRequest): void {
   const id = state.config.id;
-  const group = keyGroup(state, request.key);
+  // Not the cache: a client may ask for any number of keys this node will never hold.
+  const group = groupOf(state.ring, request.key, state.config.replicas).id;
   const g = state.groups[group];
   const reply = (outcome: Outcome): void => {
     fx.replies.push({ id: request.id, outcome, group, leader: g?.leader ?? null, term: g?.term ?? 0 });
