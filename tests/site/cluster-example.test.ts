@@ -4,15 +4,17 @@
 // simulator); the link reproduces the run; a bad link gets a clear message; the CAP tour; the pages stay light
 // until the example starts; axe, the keyboard, reduced motion and a 375 px phone are fine with it running.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Page, Response } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { answerLines, replicaRows, runTo, type Answers } from '../../examples/store/browser/cluster-run.ts';
 import { createWorld, formatEvent, parseScript, timeline, type World } from '../../examples/store/sim/world.ts';
 import { partitionTour } from '../../examples/store/sim/tours.ts';
-import { newContext, seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
+import {
+  expectGlideThenStill, expectLightUntilStart, expectNoSidewaysScroll, focusTitle, pauseRun, PHONE, sizesOf, startExample, tabTo, watchLoads, withPage,
+} from './example-checks.ts';
+import { seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
 
 const PAGE = '/data-store/05-consistency';
 const PAGES = ['/data-store/04-replication', '/data-store/05-consistency'];
-const JS_BUDGET = 300_000;
 
 let site: Site;
 beforeAll(async () => {
@@ -27,11 +29,7 @@ async function openRun(page: Page, query: string, path = PAGE): Promise<void> {
   await ex(page).getByRole('button', { name: 'Advance 1 s' }).waitFor({ timeout: 60_000 });
 }
 
-async function pause(page: Page): Promise<void> {
-  const button = ex(page).getByRole('button', { name: 'Pause', exact: true });
-  if (await button.count()) await button.click();
-  await ex(page).getByRole('button', { name: 'Play', exact: true }).waitFor();
-}
+const pause = (page: Page): Promise<void> => pauseRun(ex(page));
 
 async function advance(page: Page, seconds: number): Promise<void> {
   for (let i = 0; i < seconds; i++) await ex(page).getByRole('button', { name: 'Advance 1 s' }).click();
@@ -86,9 +84,7 @@ async function linkOf(page: Page): Promise<URL> {
 
 describe('the live cluster', () => {
   test('cut by clicking n1 and n2, write on both sides in both modes, heal, read: what the core computes; the link replays it', async () => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       const problems = watchProblems(page);
       await openRun(page, '?example=cluster&seed=7');
       expect((await page.getByTestId('cluster-seed').textContent())?.trim()).toBe('7');
@@ -177,15 +173,11 @@ describe('the live cluster', () => {
       expect(await shownAnswers(page)).toEqual(shown);
       expect((await shownTimeline(page)).slice(0, events.length)).toEqual(events);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('the CAP tour: the answers the core gives for the tour, at the seed shown', async () => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       const problems = watchProblems(page);
       await openRun(page, '?example=cluster&seed=21');
       await ex(page).getByRole('button', { name: 'Play the CAP tour', exact: true }).click();
@@ -203,15 +195,11 @@ describe('the live cluster', () => {
       expect(expected.find((a) => a.request === 'put k1=red (strong) via n1')?.status).toBe('503');
       expect(expected.find((a) => a.request === 'get k2 (eventual) via n2')?.text).toMatch(/^2 siblings/);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('a bad link: a clear message, and the run starts without the bad part', async () => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       const problems = watchProblems(page);
       await openRun(page, '?example=cluster&seed=7&script=1000:crash:n9');
       expect((await page.getByTestId('cluster-problem').textContent())?.trim()).toMatch(/^The link's script was ignored: there is no node n9/);
@@ -223,46 +211,28 @@ describe('the live cluster', () => {
       expect(text).toMatch(/seed "x" is not a whole number, so seed \d+ was picked/);
       expect(text).toMatch(/script was ignored: script item 1 "oops"/);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test.each(PAGES)('%s stays within the JS budget until the example starts; Start loads it', async (path) => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       const problems = watchProblems(page);
-      const scripts: { url: string; bytes: Promise<number> }[] = [];
-      page.on('response', (res: Response) => {
-        const isJs = res.request().resourceType() === 'script' || /javascript/.test(res.headers()['content-type'] ?? '');
-        if (isJs) scripts.push({ url: res.url(), bytes: res.body().then((b) => b.length, () => 0) });
-      });
-      await page.goto(site.server.url + path);
-      await page.waitForLoadState('networkidle');
-      const before = scripts.length;
-      const sizes = await Promise.all(scripts.map(async (s) => ({ url: s.url.replace(/^.*\//, ''), bytes: await s.bytes })));
-      const js = sizes.reduce((a, b) => a + b.bytes, 0);
-      expect(js, `${path} runs ${js} bytes of JavaScript before the example starts`).toBeLessThanOrEqual(JS_BUDGET);
-      expect(sizes.map((s) => s.url).filter((u) => /ClusterExample/.test(u)), 'the example loaded before Start').toEqual([]);
+      const { scripts } = watchLoads(page);
+      const before = await expectLightUntilStart(page, site, path, scripts, /ClusterExample/);
+      const js = (await sizesOf(scripts.slice(0, before))).reduce((a, b) => a + b.bytes, 0);
 
-      await page.locator('[data-live-example="cluster"] button.live-example-start').click();
-      await page.getByTestId('cluster-drawing').waitFor({ timeout: 60_000 });
-      const loaded = await Promise.all(scripts.slice(before).map(async (s) => ({ url: s.url.replace(/^.*\//, ''), bytes: await s.bytes })));
+      await startExample(page, 'cluster', page.getByTestId('cluster-drawing'));
+      const loaded = await sizesOf(scripts.slice(before));
       expect(loaded.some((s) => /ClusterExample/.test(s.url)), `chunks loaded on Start: ${loaded.map((s) => s.url).join(', ')}`).toBe(true);
       const started = loaded.reduce((a, b) => a + b.bytes, 0);
       console.log(`${path}: ${js} bytes of JS before Start; Start loads ${started} bytes (${loaded.map((s) => `${s.url} ${s.bytes}`).join(', ')})`);
       expect((await page.getByTestId('cluster-seed').textContent())?.trim()).toMatch(/^\d+$/);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test.each<Appearance>(['light', 'dark'])('axe finds no serious or critical issue with the example started (%s)', async (appearance) => {
-    const context = await newContext(site.browser, { appearance });
-    try {
-      const page = await context.newPage();
+    await withPage(site, { appearance }, async (page) => {
       await openRun(page, '?example=cluster&seed=7');
       await pause(page);
       await advance(page, 3);
@@ -277,43 +247,31 @@ describe('the live cluster', () => {
       await advance(page, 2);
       await page.locator('[data-live-example="cluster"] details summary').click();
       expect(await seriousViolations(page)).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('the keyboard alone: Pause, pick side B, cut, and the status line speaks', async () => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       await openRun(page, '?example=cluster&seed=7');
-      await page.locator('[data-live-example="cluster"] .live-example-title').focus();
-      const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
-      for (let i = 0; i < 10 && (await focused()) !== 'Pause'; i++) await page.keyboard.press('Tab');
-      expect(await focused()).toBe('Pause');
+      await focusTitle(page, 'cluster');
+      await tabTo(page, 'Pause', 10);
       await page.keyboard.press('Enter');
       await ex(page).getByRole('button', { name: 'Play', exact: true }).waitFor();
-      for (let i = 0; i < 20 && (await focused()) !== 'n2 on side B'; i++) await page.keyboard.press('Tab');
-      expect(await focused()).toBe('n2 on side B');
+      await tabTo(page, 'n2 on side B', 20);
       await page.keyboard.press('Space');
       expect(await ex(page).getByRole('button', { name: 'n2 on side B', exact: true }).getAttribute('aria-pressed')).toBe('true');
       const status = page.getByTestId('cluster-status');
       expect(await status.getAttribute('aria-live')).toBe('polite');
       expect((await status.textContent())?.trim()).toBe('Side B of the next cut: n2.');
-      for (let i = 0; i < 10 && !(await focused()).startsWith('Cut n1'); i++) await page.keyboard.press('Tab');
-      expect(await focused()).toBe('Cut n1 n3 n4 n5 | n2');
+      expect(await tabTo(page, (t) => t.startsWith('Cut n1'), 10)).toBe('Cut n1 n3 n4 n5 | n2');
       await page.keyboard.press('Enter');
       await expect.poll(() => status.textContent()).toMatch(/partition: n1 n3 n4 n5 \| n2/);
       expect(await ex(page).getByRole('button', { name: 'Heal', exact: true }).isEnabled()).toBe(true);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('fits a 375 px phone without sideways scrolling', async () => {
-    const context = await newContext(site.browser, { viewport: { width: 375, height: 800 } });
-    try {
-      const page = await context.newPage();
+    await withPage(site, PHONE, async (page) => {
       await openRun(page, '?example=cluster&seed=21');
       await ex(page).getByRole('button', { name: 'Play the CAP tour', exact: true }).click();
       await pause(page);
@@ -321,19 +279,14 @@ describe('the live cluster', () => {
       await ex(page).getByRole('button', { name: 'Read at every node', exact: true }).click();
       await advance(page, 1);
       await page.locator('[data-live-example="cluster"] details summary').click();
-      const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: window.innerWidth }));
-      expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+      await expectNoSidewaysScroll(page);
       const drawing = await page.getByTestId('cluster-drawing').boundingBox();
       expect(drawing!.width).toBeLessThanOrEqual(375);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('messages glide between nodes, and stand still under prefers-reduced-motion', async () => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       await openRun(page, '?example=cluster&seed=7');
       expect(await page.locator('[data-motion="glide"]').count()).toBe(1);
       // Leaders first (before the first election no message flies), then slow motion.
@@ -345,31 +298,7 @@ describe('the live cluster', () => {
         page.$$eval('[data-testid="cluster-drawing"] [data-message]', (els) =>
           els.map((el) => [el.getAttribute('data-message') ?? '', `${el.getAttribute('cx')},${el.getAttribute('cy')}`] as [string, string]),
         );
-      const watch = async (): Promise<{ seen: number; moved: number }> => {
-        let seen = 0;
-        let moved = 0;
-        for (let i = 0; i < 40 && seen < 4; i++) {
-          const before = new Map(await positions());
-          await page.waitForTimeout(150);
-          for (const [id, at] of await positions()) {
-            if (!before.has(id)) continue;
-            seen++;
-            if (before.get(id) !== at) moved++;
-          }
-        }
-        return { seen, moved };
-      };
-      const normal = await watch();
-      expect(normal.seen).toBeGreaterThan(0);
-      expect(normal.moved, 'messages should move while the run plays').toBeGreaterThan(0);
-      await page.emulateMedia({ reducedMotion: 'reduce' });
-      await page.locator('[data-motion="still"]').waitFor();
-      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
-      const still = await watch();
-      expect(still.seen).toBeGreaterThan(0);
-      expect(still.moved, 'under reduced motion a message is drawn in one place until it arrives').toBe(0);
-    } finally {
-      await context.close();
-    }
+      await expectGlideThenStill(page, positions, 150);
+    });
   });
 });

@@ -6,7 +6,8 @@ import type { Page } from 'playwright-core';
 import { handleDepositIdempotent, handleDepositNaive } from '../../examples/messaging/core/account.ts';
 import { runDepositScenario, type ScenarioOptions } from '../../examples/messaging/sim/deposit-scenario.ts';
 import { buildDepositTimeline, describeStep } from '../../examples/messaging/sim/deposit-timeline.ts';
-import { newContext, seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
+import { PHONE, startExample, watchLoads, withPage } from './example-checks.ts';
+import { seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
 
 const PAGE = '/fundamentals/01-what-is-ds';
 // A run with both kinds of loss, written out by hand (not with the component's own link helper).
@@ -45,27 +46,19 @@ const logLines = (page: Page) => page.locator('.deposits-log li').allTextContent
 
 describe('the live deposits example', () => {
   test('nothing of it is on the page until it is started; Start (from the keyboard) loads it', async () => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       const problems = watchProblems(page);
-      const requested: string[] = [];
-      page.on('request', (r) => requested.push(r.url()));
+      const { requested } = watchLoads(page);
       await page.goto(site.server.url + PAGE);
       await page.waitForLoadState('networkidle');
       expect(await page.locator('.deposits').count()).toBe(0);
       expect(requested.filter((u) => /DepositsExample/.test(u))).toEqual([]);
-      const start = page.locator('[data-live-example="deposits"] button.live-example-start');
-      await start.focus();
-      await page.keyboard.press('Enter');
-      await page.locator('.deposits').waitFor({ timeout: 60_000 });
+      await startExample(page, 'deposits', page.locator('.deposits'), 'keyboard');
       expect(requested.filter((u) => /DepositsExample/.test(u))).toHaveLength(1);
       // Without a seed in the link, a random one is picked and shown.
       expect(await text(page, '.deposits-seed')).toMatch(/^\d+$/);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('a link with a seed replays the run the real scenario gives in Node: balances and step log', async () => {
@@ -73,9 +66,7 @@ describe('the live deposits example', () => {
     const idem = runDepositScenario(handleDepositIdempotent, RUN);
     // The run must be one where the handlers differ, or the comparison proves little.
     expect(naive.state.balance).toBeGreaterThan(idem.state.balance);
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       const problems = watchProblems(page);
       await openRun(page, RUN_QUERY);
       expect(await text(page, '.deposits-seed')).toBe('20261');
@@ -94,16 +85,12 @@ describe('the live deposits example', () => {
       expect(lines).toEqual(buildDepositTimeline(RUN).steps.map(describeStep));
       expect(await text(page, '.deposits-status')).toContain(`naive balance ${naive.state.balance}`);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('with no loss at all both balances agree', async () => {
     const expected = runDepositScenario(handleDepositIdempotent, { seed: 777, deposits: 8, dropRequestRate: 0, dropReplyRate: 0 });
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       await openRun(page, NO_LOSS_QUERY);
       await page.getByRole('button', { name: 'Run to end' }).click();
       const naive = await shownSide(page, 'naive');
@@ -111,16 +98,12 @@ describe('the live deposits example', () => {
       expect(naive).toEqual(idem);
       expect(naive).toEqual({ balance: expected.state.balance, shouldBe: expected.state.balance, difference: '0 (correct)' });
       expect(await logLines(page)).toHaveLength(8);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('Step works from the keyboard, one attempt at a time, and the status line says what happened', async () => {
     const steps = buildDepositTimeline(RUN).steps;
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       await openRun(page, RUN_QUERY);
       await page.getByRole('button', { name: 'Play' }).focus();
       await page.keyboard.press('Tab'); // Play -> Step, in tab order
@@ -149,30 +132,22 @@ describe('the live deposits example', () => {
       expect(await text(page, '.deposits-progress')).toBe(
         `Attempt 0 of ${buildDepositTimeline({ ...RUN, dropRequestRate: 0 }).steps.length}`,
       );
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test.each<Appearance>(['light', 'dark'])('axe finds no serious or critical issue with the example started (%s)', async (appearance) => {
-    const context = await newContext(site.browser, { appearance });
-    try {
-      const page = await context.newPage();
+    await withPage(site, { appearance }, async (page) => {
       await openRun(page, RUN_QUERY);
       // Mid-run (a lost message highlighted) and at the end (a wrong balance highlighted).
       for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Step' }).click();
       expect(await seriousViolations(page)).toEqual([]);
       await page.getByRole('button', { name: 'Run to end' }).click();
       expect(await seriousViolations(page)).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('fits a 375 px phone without sideways scrolling, and stands still under reduced motion', async () => {
-    const context = await newContext(site.browser, { viewport: { width: 375, height: 800 } });
-    try {
-      const page = await context.newPage();
+    await withPage(site, PHONE, async (page) => {
       await page.emulateMedia({ reducedMotion: 'reduce' });
       await openRun(page, RUN_QUERY);
       await page.getByRole('button', { name: 'Run to end' }).click();
@@ -199,8 +174,6 @@ describe('the live deposits example', () => {
       // transition under reduced motion, so this part guards the outcome, not our own rule alone).
       const transition = await page.locator('.deposits-box').first().evaluate((el) => getComputedStyle(el).transitionDuration);
       expect(transition.split(',').every((d) => parseFloat(d) === 0)).toBe(true);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

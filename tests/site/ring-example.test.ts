@@ -3,13 +3,13 @@
 // for the same nodes, tokens and keys; its link reproduces the ring; a bad link gets a clear message; axe, the
 // keyboard, reduced motion and a 375 px phone are all fine with it running.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Page, Response } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { addNode, createRing, hashString, keyMovement, loadShare, removeNode, type Ring } from '../../examples/store/core/ring.ts';
 import { sampleKeys } from '../../examples/store/browser/ring-model.ts';
-import { newContext, seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
+import { expectLightUntilStart, expectNoSidewaysScroll, focusedText, focusTitle, PHONE, startExample, tabTo, watchLoads, withPage } from './example-checks.ts';
+import { seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
 
 const PAGE = '/data-store/03-partitioning-cap';
-const JS_BUDGET = 300_000;
 // Written out by hand, not with the component's own link helper.
 const FIVE = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const RUN_QUERY = `?example=ring&seed=42&vnodes=128&nodes=${FIVE.join(',')}`;
@@ -59,9 +59,7 @@ async function expectLoad(page: Page, ring: Ring, keys: string[]): Promise<void>
 
 describe('the live ring', () => {
   test('add n6, then remove n3: moved keys, their highlight and the loads are what ring.ts computes', async () => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       const problems = watchProblems(page);
       await openRun(page, RUN_QUERY);
       expect(await text(page, 'ring-seed')).toBe('42');
@@ -139,15 +137,11 @@ describe('the live ring', () => {
         await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).complete && (el as HTMLImageElement).naturalWidth > 0)).toBe(true);
       }
       expect(problems.filter((p) => !aborted.includes(p))).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('a link with bad values says what it could not use, and the example still runs', async () => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       const problems = watchProblems(page);
       await openRun(page, '?example=ring&seed=abc&vnodes=7&nodes=n1,x9,n2');
       const message = await text(page, 'ring-problem');
@@ -162,97 +156,62 @@ describe('the live ring', () => {
       await page.getByRole('button', { name: 'Add n6' }).click();
       expect(await page.getByTestId('ring-problem').count()).toBe(0);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('nothing of it loads before Start, the page stays within the JS budget; Start from the keyboard loads it', async () => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       const problems = watchProblems(page);
-      const requested: string[] = [];
-      page.on('request', (r) => requested.push(r.url()));
-      const scripts: Promise<number>[] = [];
-      page.on('response', (res: Response) => {
-        const isJs = res.request().resourceType() === 'script' || /javascript/.test(res.headers()['content-type'] ?? '');
-        if (isJs) scripts.push(res.body().then((b) => b.length, () => 0));
-      });
-      await page.goto(site.server.url + PAGE);
-      await page.waitForLoadState('networkidle');
-      const js = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
-      expect(js, `${PAGE} runs ${js} bytes of JavaScript before the example starts`).toBeLessThanOrEqual(JS_BUDGET);
+      const { requested, scripts } = watchLoads(page);
+      await expectLightUntilStart(page, site, PAGE, scripts, /RingExample/);
       expect(await page.getByTestId('ring-drawing').count()).toBe(0);
       expect(requested.filter((u) => /RingExample/.test(u))).toEqual([]);
-      const start = page.locator('[data-live-example="ring"] button.live-example-start');
-      await start.focus();
-      await page.keyboard.press('Enter');
-      await page.getByTestId('ring-drawing').waitFor({ timeout: 60_000 });
+      await startExample(page, 'ring', page.getByTestId('ring-drawing'), 'keyboard');
       expect(requested.filter((u) => /RingExample/.test(u))).toHaveLength(1);
       expect(await text(page, 'ring-seed')).toMatch(/^\d+$/);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('Tab reaches "Add n6"; Enter adds it and the polite status line says what moved', async () => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       await openRun(page, RUN_QUERY);
-      await page.locator('[data-live-example="ring"] .live-example-title').focus();
-      const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
-      for (let i = 0; i < 10 && (await focused()) !== 'Add n6'; i++) await page.keyboard.press('Tab');
-      expect(await focused()).toBe('Add n6');
+      await focusTitle(page, 'ring');
+      await tabTo(page, 'Add n6', 10);
       await page.keyboard.press('Enter');
       expect(await page.getByTestId('ring-status').getAttribute('aria-live')).toBe('polite');
       await expect.poll(() => text(page, 'ring-status')).toMatch(/^Added n6: \d+ of 200 keys/);
       // The button now offers the next node, and Space works too.
-      expect(await focused()).toBe('Add n7');
+      expect(await focusedText(page)).toBe('Add n7');
       await page.keyboard.press('Space');
       await expect.poll(() => text(page, 'ring-status')).toMatch(/^Added n7:/);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test.each<Appearance>(['light', 'dark'])('axe finds no serious or critical issue with the example running (%s)', async (appearance) => {
-    const context = await newContext(site.browser, { appearance });
-    try {
-      const page = await context.newPage();
+    await withPage(site, { appearance }, async (page) => {
       await openRun(page, RUN_QUERY);
       expect(await seriousViolations(page)).toEqual([]);
       await page.getByRole('button', { name: 'Add n6' }).click();
       await page.getByText('Which keys moved').click(); // open the list of moves too
       expect(await seriousViolations(page)).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('fits a 375 px phone without sideways scrolling', async () => {
-    const context = await newContext(site.browser, { viewport: { width: 375, height: 800 } });
-    try {
-      const page = await context.newPage();
+    await withPage(site, PHONE, async (page) => {
       await openRun(page, RUN_QUERY);
       await page.getByRole('button', { name: 'Add n6' }).click();
       await page.getByText('Which keys moved').click();
-      const widths = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, viewport: window.innerWidth }));
-      expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+      await expectNoSidewaysScroll(page);
       const drawing = await page.getByTestId('ring-drawing').boundingBox();
       expect(drawing!.width).toBeGreaterThan(200); // still drawn at a readable size
       expect(drawing!.x + drawing!.width).toBeLessThanOrEqual(375);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   test('moved keys pulse, and stand still under prefers-reduced-motion', async () => {
-    const context = await newContext(site.browser);
-    try {
-      const page = await context.newPage();
+    await withPage(site, {}, async (page) => {
       await openRun(page, RUN_QUERY);
       await page.getByRole('button', { name: 'Add n6' }).click();
       const animation = () =>
@@ -260,8 +219,6 @@ describe('the live ring', () => {
       expect(await animation()).not.toBe('none');
       await page.emulateMedia({ reducedMotion: 'reduce' });
       expect(await animation()).toBe('none');
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
