@@ -3,26 +3,20 @@
 // node show exactly what the store's core computes in Node for the same seed and script (run here with the
 // simulator); the link reproduces the run; a bad link gets a clear message; the CAP tour; the pages stay light
 // until the example starts; axe, the keyboard, reduced motion and a 375 px phone are fine with it running.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { answerLines, replicaRows, runTo, type Answers } from '../../examples/store/browser/cluster-run.ts';
 import { createWorld, formatEvent, parseScript, timeline, type World } from '../../examples/store/sim/world.ts';
 import { partitionTour } from '../../examples/store/sim/tours.ts';
 import {
-  expectGlideThenStill, expectLightUntilStart, expectNoSidewaysScroll, focusTitle, pauseRun, PHONE, sizesOf, startExample, tabTo, watchLoads, withPage,
+  expectGlideThenStill, expectLightUntilStart, expectNoSidewaysScroll, focusTitle, pauseRun, PHONE, siteForThisFile, sizesOf, startExample, tabTo, watchLoads, withPage,
 } from './example-checks.ts';
-import { seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
+import { seriousViolations, watchProblems, type Appearance } from './harness.ts';
 
 const PAGE = '/data-store/05-consistency';
 const PAGES = ['/data-store/04-replication', '/data-store/05-consistency'];
 
-let site: Site;
-beforeAll(async () => {
-  site = await startSite();
-});
-afterAll(async () => {
-  await site?.close();
-});
+const site = siteForThisFile();
 
 async function openRun(page: Page, query: string, path = PAGE): Promise<void> {
   await page.goto(site.server.url + path + query);

@@ -1,13 +1,13 @@
 // The live deposits example on the Session 1 page (examples/messaging/browser/DepositsExample.vue), in the
 // BUILT site: a link with a fixed seed reproduces the run that the real scenario gives in Node, attempt by
 // attempt; it is accessible in light and dark mode, works from the keyboard and fits a 375 px phone.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { handleDepositIdempotent, handleDepositNaive } from '../../examples/messaging/core/account.ts';
 import { runDepositScenario, type ScenarioOptions } from '../../examples/messaging/sim/deposit-scenario.ts';
 import { buildDepositTimeline, describeStep } from '../../examples/messaging/sim/deposit-timeline.ts';
-import { PHONE, startExample, watchLoads, withPage } from './example-checks.ts';
-import { seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
+import { PHONE, siteForThisFile, startExample, watchLoads, withPage } from './example-checks.ts';
+import { seriousViolations, watchProblems, type Appearance } from './harness.ts';
 
 const PAGE = '/fundamentals/01-what-is-ds';
 // A run with both kinds of loss, written out by hand (not with the component's own link helper).
@@ -15,13 +15,7 @@ const RUN: ScenarioOptions = { seed: 20261, deposits: 12, dropRequestRate: 0.2, 
 const RUN_QUERY = '?example=deposits&seed=20261&deposits=12&dropRequest=0.2&dropReply=0.35';
 const NO_LOSS_QUERY = '?example=deposits&seed=777&deposits=8&dropRequest=0&dropReply=0';
 
-let site: Site;
-beforeAll(async () => {
-  site = await startSite();
-});
-afterAll(async () => {
-  await site?.close();
-});
+const site = siteForThisFile();
 
 /** Open the page from a link; the shell starts the example by itself (after the page is idle). */
 async function openRun(page: Page, query: string): Promise<void> {

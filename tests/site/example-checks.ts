@@ -2,14 +2,31 @@
 // context, the JS budget before Start, Start and wait, the keyboard's Tab order, a 375 px phone, motion and
 // reduced motion. Each test still says what it checks; these only do the repeated work.
 import type { Locator, Page, Response } from 'playwright-core';
-import { expect } from 'vitest';
-import { newContext, type Appearance, type Site } from './harness.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { newContext, startSite, type Appearance, type Site } from './harness.ts';
 
 /** The course's budget: every page ≤ 300 KB of decoded JS until an embedded example is started. */
 export const JS_BUDGET = 300_000;
 
 /** A phone-sized viewport (375 px wide). */
 export const PHONE = { viewport: { width: 375, height: 800 } };
+
+/**
+ * The built site, served, with Chromium, for the tests of the calling file: started before them (beforeAll),
+ * closed after (afterAll). Read its fields inside tests, not at the file's top level.
+ */
+export function siteForThisFile(): Site {
+  const site = {} as Site;
+  let started: Site | undefined;
+  beforeAll(async () => {
+    started = await startSite();
+    Object.assign(site, started);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return site;
+}
 
 /** Run `body` on a new page in a fresh context (appearance, viewport as given), and close the context after. */
 export async function withPage(

@@ -2,25 +2,19 @@
 // the same seed and script give the same timeline in the browser as in Node; killing the worker that holds a
 // job (from the buttons) gets the job redelivered; the page stays light until the example starts; axe, the
 // keyboard and a 375 px phone are all fine with it running.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { encodeScript, faultTour, formatEvent, runToEnd } from '../../examples/queue/sim/world.ts';
 import {
-  expectGlideThenStill, expectLightUntilStart, expectNoSidewaysScroll, focusTitle, pauseRun, PHONE, startExample, tabTo, watchLoads, withPage,
+  expectGlideThenStill, expectLightUntilStart, expectNoSidewaysScroll, focusTitle, pauseRun, PHONE, siteForThisFile, startExample, tabTo, watchLoads, withPage,
 } from './example-checks.ts';
-import { seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
+import { seriousViolations, watchProblems, type Appearance } from './harness.ts';
 
 const PAGE = '/fundamentals/02-queue-system';
 // Written out by hand from the contract's text form, not with the component's own link helper.
 const TOUR_QUERY = `?example=queue&seed=7&script=${encodeScript(faultTour)}`;
 
-let site: Site;
-beforeAll(async () => {
-  site = await startSite();
-});
-afterAll(async () => {
-  await site?.close();
-});
+const site = siteForThisFile();
 
 const TIMELINE = '[data-testid="queue-timeline"] li';
 

@@ -2,25 +2,19 @@
 // shows after adding and removing nodes is what the store's own ring (examples/store/core/ring.ts) computes
 // for the same nodes, tokens and keys; its link reproduces the ring; a bad link gets a clear message; axe, the
 // keyboard, reduced motion and a 375 px phone are all fine with it running.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { addNode, createRing, hashString, keyMovement, loadShare, removeNode, type Ring } from '../../examples/store/core/ring.ts';
 import { sampleKeys } from '../../examples/store/browser/ring-model.ts';
-import { expectLightUntilStart, expectNoSidewaysScroll, focusedText, focusTitle, PHONE, startExample, tabTo, watchLoads, withPage } from './example-checks.ts';
-import { seriousViolations, startSite, watchProblems, type Appearance, type Site } from './harness.ts';
+import { expectLightUntilStart, expectNoSidewaysScroll, focusedText, focusTitle, PHONE, siteForThisFile, startExample, tabTo, watchLoads, withPage } from './example-checks.ts';
+import { seriousViolations, watchProblems, type Appearance } from './harness.ts';
 
 const PAGE = '/data-store/03-partitioning-cap';
 // Written out by hand, not with the component's own link helper.
 const FIVE = ['n1', 'n2', 'n3', 'n4', 'n5'];
 const RUN_QUERY = `?example=ring&seed=42&vnodes=128&nodes=${FIVE.join(',')}`;
 
-let site: Site;
-beforeAll(async () => {
-  site = await startSite();
-});
-afterAll(async () => {
-  await site?.close();
-});
+const site = siteForThisFile();
 
 async function openRun(page: Page, query: string): Promise<void> {
   await page.goto(site.server.url + PAGE + query);
