@@ -2,7 +2,7 @@
 // new visibility timeout), applied to the world at a moment of simulated time. A scripted action and a
 // button press end up here alike, which is why a replay link reproduces what the learner did.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/queue/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import { crashBroker, execute, recoverBroker } from './broker.ts';
 import { dropMessages, emit, schedule, seconds } from './network.ts';

@@ -2,7 +2,7 @@
 // as the node adapter (../node/durable-queue.ts) keeps them. It decides nothing itself: every request becomes
 // a core command, and what the core answers is what the broker logs, reports and replies.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/queue/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import { apply, changedState, createQueue, defaultConfig, nextWakeup, stats, type Command, type Job, type Result } from '../core/queue.ts';
 import { dropMessages, emit, isPoison, schedule, seconds, send } from './network.ts';

@@ -3,7 +3,7 @@
 // seeded delay, lost if its connection breaks on the way or nobody is listening when it arrives.
 // Everything here is shared by the broker, the producer and the workers; nothing here knows the queue.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/queue/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import type { Job } from '../core/queue.ts';
 import {

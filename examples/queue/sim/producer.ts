@@ -1,7 +1,7 @@
 // The simulated producer, the loop of ../node/producer.ts: it enqueues the jobs one by one and retries what
 // gets no reply, with the same idempotency key, so a retry never makes a second copy of a job.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/queue/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import { emit, retryDelay, schedule, seconds, send } from './network.ts';
 import { PRODUCER_PAUSE_MS, REQUEST_TIMEOUT_MS, type Body, type JobPayload, type World } from './types.ts';

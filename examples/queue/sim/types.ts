@@ -2,7 +2,7 @@
 // timings it runs on, and what it keeps inside. All of it is plain data except `World.random`, the seeded
 // generator, so a world can be inspected, drawn and compared like any other value.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/queue/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import type { Command, JobStatus, QueueConfig, QueueState, Stats } from '../core/queue.ts';
 import type { Action } from './script.ts';

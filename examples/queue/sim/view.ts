@@ -1,7 +1,7 @@
 // What the world looks like from outside: the plain snapshot the browser draws (view), whether the run is
 // over (isFinished), and the one-line form of a timeline event that the CLI prints and the page shows.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/queue/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import { stats } from '../core/queue.ts';
 import { isPoison } from './network.ts';

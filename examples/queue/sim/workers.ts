@@ -2,7 +2,7 @@
 // and reports the result. Each worker counts its lives, so a timer or a reply from before it was killed
 // finds a different life and is ignored, as it would be by a new process.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/queue/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import { draw, emit, retryDelay, schedule, seconds, send } from './network.ts';
 import { POLL_WAIT_MS, REQUEST_TIMEOUT_MS, WORK_MS, type Body, type World } from './types.ts';

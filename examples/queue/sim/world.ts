@@ -17,7 +17,7 @@
 // flight), broker.ts, producer.ts, workers.ts, actions.ts (the learner's faults) and view.ts (what is shown).
 // This file creates a world and runs it: it takes what is due next and hands it to the part it belongs to.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/queue/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import { mulberry32 } from '../../shared/random.ts';
 import { createQueue, defaultConfig } from '../core/queue.ts';

@@ -3,7 +3,7 @@
 // the cluster's promises are checked. The tests run hundreds of seeds; a failing one is replayed with
 // `npm run sim:store -- --seed N --scenario chaos-strong` (or chaos-eventual), which builds the same script.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/store/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import { mulberry32 } from '../../shared/random.ts';
 import { groupOf } from '../core/node.ts';

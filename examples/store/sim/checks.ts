@@ -3,7 +3,7 @@
 // `npm run sim:store` prints them in its summary. (Linearizability has its own checker, reused by Part IV:
 // tests/helpers/linearizability.ts; these three are the issue's other promises.)
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/store/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import { groupOf } from '../core/node.ts';
 import { createRing } from '../core/ring.ts';

@@ -8,7 +8,7 @@
 // network between that node and the next, so a partition or a lost message can stop it, as it would stop the
 // Node server's forwarded HTTP request.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/store/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import type { ClientRequest, Reply } from '../core/types.ts';
 import { draw, emit, isCut, schedule, send } from './network.ts';

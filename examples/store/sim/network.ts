@@ -3,7 +3,7 @@
 // own seeded delay (so messages overtake each other), each lost with the loss probability, some delivered
 // twice, and every one that crosses a cut link (a partition) lost.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/store/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import type { Body, Due, InFlight, Scheduled, TimelineEvent, World } from './types.ts';
 

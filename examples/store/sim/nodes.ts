@@ -7,7 +7,7 @@
 // watches what the core did (roles and terms before and after a step, the messages and replies it produced)
 // and says it in the timeline.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/store/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import { createNode, nextWakeup, replay, step } from '../core/node.ts';
 import type { Effects, Input, NodeState, PeerMessage } from '../core/types.ts';

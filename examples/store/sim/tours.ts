@@ -1,6 +1,6 @@
 // Named scripts that show one idea each, for `npm run sim:store -- --scenario NAME` and the live example.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/store/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import { parseScript, type Action } from './script.ts';
 

@@ -1,7 +1,7 @@
 // The store simulation's data: what the world shows (read by the CLI, the tests and the browser example), its
 // default timings, and what it keeps inside. All of it is plain data except the two seeded generators.
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/store/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import type { NodeStatus } from '../core/node.ts';
 import type { Change, Consistency, NodeState, Outcome, PeerMessage, StoreConfig } from '../core/types.ts';

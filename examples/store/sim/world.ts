@@ -21,7 +21,7 @@
 //   historyOf(world) -> every client operation, in tests/helpers/kv-history.ts's format
 //   scriptOf(world)  -> the script that replays this run with the same seed (live actions included)
 //
-// Pure: no node: imports, no timers, no clock, no Math.random (see tests/store/sim-purity.test.ts).
+// Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import { status } from '../core/node.ts';
 import { defaultConfig } from '../core/types.ts';
