@@ -1,7 +1,6 @@
 // Membership with real processes: a fourth node joins a three-node store with POST /admin/members, and leaves
-// again. Only the
-// keys whose replica set changed move (ring.ts), every acknowledged write stays readable through every node,
-// and a node that restarts keeps the new membership (it was written to its data directory).
+// again. Only the keys whose replica set changed move (ring.ts), every acknowledged write stays readable
+// through every node, and a node that restarts keeps the new membership (it was written to its data directory).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRing, keyMovement, preferenceList } from '../../examples/store/core/ring.ts';
 import { defaultConfig } from '../../examples/store/core/types.ts';
