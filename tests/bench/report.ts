@@ -5,9 +5,8 @@
 // The fragment is rendered by VitePress, i.e. compiled as a Vue template: every tag is closed, no "{{",
 // and the inline SVG is one HTML block with no blank line inside (a blank line would end the block).
 
-import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../helpers/processes.ts';
+import { renderSavedReportFiles, writeReportFiles, type ReportFiles } from './report-files.ts';
 import type { LoadResult, Percentiles } from './load.ts';
 
 export type Measured = LoadResult & {
@@ -54,24 +53,16 @@ export interface BenchReport {
 export const RESULTS_FILE = path.join('tests', 'bench', 'results', 'queue.json');
 export const FRAGMENT_FILE = path.join('docs', 'fundamentals', 'parts', 'queue-bench.md');
 
+const FILES: ReportFiles<BenchReport> = { results: RESULTS_FILE, fragment: FRAGMENT_FILE, render: (report) => fragment(report) };
+
 /** Writes both files; returns their paths relative to the repository root. */
 export function writeReport(report: BenchReport): string[] {
-  for (const [file, text] of [
-    [RESULTS_FILE, JSON.stringify(report, null, 2) + '\n'],
-    [FRAGMENT_FILE, fragment(report)],
-  ] as const) {
-    const full = path.join(REPO_ROOT, file);
-    fs.mkdirSync(path.dirname(full), { recursive: true });
-    fs.writeFileSync(full, text);
-  }
-  return [RESULTS_FILE, FRAGMENT_FILE];
+  return writeReportFiles(FILES, report);
 }
 
-/** Regenerates the page fragment from the saved JSON (after a change to this file; no measuring). */
+/** Regenerates the page part from the saved JSON (after a change to this file; no measuring). */
 export function renderSavedReport(): string {
-  const report = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, RESULTS_FILE), 'utf8')) as BenchReport;
-  fs.writeFileSync(path.join(REPO_ROOT, FRAGMENT_FILE), fragment(report));
-  return FRAGMENT_FILE;
+  return renderSavedReportFiles(FILES);
 }
 
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');

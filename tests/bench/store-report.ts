@@ -7,9 +7,8 @@
 // inline SVG is one HTML block with no blank line inside (a blank line would end the block). Everything
 // here except writeStoreReport/renderSavedStoreReport is pure, and tested in store-bench.test.ts.
 
-import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../helpers/processes.ts';
+import { renderSavedReportFiles, writeReportFiles, type ReportFiles } from './report-files.ts';
 import type { Percentiles } from './load.ts';
 import type { Consistency } from './store-cluster.ts';
 import type { Availability, Throughput } from './store-load.ts';
@@ -381,22 +380,14 @@ export function fragment(r: StoreBenchReport): string {
 export const RESULTS_FILE = path.join('tests', 'bench', 'results', 'store.json');
 export const FRAGMENT_FILE = path.join('docs', 'data-store', 'parts', 'store-bench.md');
 
+const FILES: ReportFiles<StoreBenchReport> = { results: RESULTS_FILE, fragment: FRAGMENT_FILE, render: (report) => fragment(report) };
+
 /** Writes both files; returns their paths relative to the repository root. */
 export function writeStoreReport(report: StoreBenchReport): string[] {
-  for (const [file, text] of [
-    [RESULTS_FILE, JSON.stringify(report, null, 2) + '\n'],
-    [FRAGMENT_FILE, fragment(report)],
-  ] as const) {
-    const full = path.join(REPO_ROOT, file);
-    fs.mkdirSync(path.dirname(full), { recursive: true });
-    fs.writeFileSync(full, text);
-  }
-  return [RESULTS_FILE, FRAGMENT_FILE];
+  return writeReportFiles(FILES, report);
 }
 
 /** Regenerates the page part from the saved JSON (after a change to this file; no measuring). */
 export function renderSavedStoreReport(): string {
-  const report = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, RESULTS_FILE), 'utf8')) as StoreBenchReport;
-  fs.writeFileSync(path.join(REPO_ROOT, FRAGMENT_FILE), fragment(report));
-  return FRAGMENT_FILE;
+  return renderSavedReportFiles(FILES);
 }
