@@ -19,23 +19,14 @@ import {
   type TimelineEvent,
   type World,
 } from './types.ts';
+import { insertInOrder } from '../../shared/agenda.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // The agenda: what is due, earliest first.
 
 export function schedule(world: World, at: number, due: Due, phase: 0 | 1 = 0): void {
   const item: Scheduled = { at, phase, seq: world.nextSeq++, due };
-  const agenda = world.agenda;
-  // Insert in order (a handful of entries at a time, so a sorted array is plenty).
-  let i = agenda.length;
-  while (i > 0 && comesBefore(item, agenda[i - 1]!)) i--;
-  agenda.splice(i, 0, item);
-}
-
-function comesBefore(a: Scheduled, b: Scheduled): boolean {
-  if (a.at !== b.at) return a.at < b.at;
-  if (a.phase !== b.phase) return a.phase < b.phase;
-  return a.seq < b.seq;
+  insertInOrder(world.agenda, item);
 }
 
 export function emit(world: World, node: TimelineEvent['node'], kind: string, text: string, jobId?: string): void {

@@ -6,21 +6,12 @@
 // Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import type { Body, Due, InFlight, Scheduled, TimelineEvent, World } from './types.ts';
+import { insertInOrder } from '../../shared/agenda.ts';
 
 // #region agenda
 export function schedule(world: World, at: number, due: Due, phase: 0 | 1 = 0): void {
   const item: Scheduled = { at, phase, seq: world.nextSeq++, due };
-  const agenda = world.agenda;
-  // Insert in order, searching from the end: most new entries are due soon after the latest ones.
-  let i = agenda.length;
-  while (i > 0 && comesBefore(item, agenda[i - 1]!)) i--;
-  agenda.splice(i, 0, item);
-}
-
-function comesBefore(a: Scheduled, b: Scheduled): boolean {
-  if (a.at !== b.at) return a.at < b.at;
-  if (a.phase !== b.phase) return a.phase < b.phase;
-  return a.seq < b.seq;
+  insertInOrder(world.agenda, item);
 }
 // #endregion agenda
 
