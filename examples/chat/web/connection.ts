@@ -1,0 +1,94 @@
+// The browser client's small decisions, kept apart from the DOM so a unit test can check them: which chat
+// servers there are, which one to try next, how long to wait before trying, and what to tell the learner about
+// the connection. No DOM, no timers, no randomness of its own (the caller passes a random number in).
+
+// #region servers
+/**
+ * A server as the page knows it: its HTTP origin (the page, /health) and its WebSocket URL.
+ * Written as "127.0.0.1:7301", "http://127.0.0.1:7301" or "ws://127.0.0.1:7301/ws": all mean the same server.
+ */
+export interface ServerAddress {
+  http: string;
+  ws: string;
+}
+
+export function serverAddress(text: string): ServerAddress | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const withScheme = /^[a-z]+:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return null;
+  }
+  const secure = url.protocol === 'https:' || url.protocol === 'wss:';
+  if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol)) return null;
+  return { http: `${secure ? 'https' : 'http'}://${url.host}`, ws: `${secure ? 'wss' : 'ws'}://${url.host}/ws` };
+}
+
+/**
+ * Every server the page may use, the one that served it first. `listed` comes from `?servers=a,b` or the
+ * server's /peers answer; the page's own server is always included (it is the one we know is up).
+ */
+export function serverList(origin: string, listed: readonly string[]): ServerAddress[] {
+  const out: ServerAddress[] = [];
+  for (const text of [origin, ...listed]) {
+    const address = serverAddress(text);
+    if (address !== null && !out.some((known) => known.ws === address.ws)) out.push(address);
+  }
+  return out;
+}
+
+/** The URLs in a /peers answer: `["http://…", …]`, `{ "servers": [...] }`, entries as strings or `{ url }`. */
+export function peersFromJson(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? (value as Record<string, unknown>).servers ?? (value as Record<string, unknown>).peers : null;
+  if (!Array.isArray(list)) return [];
+  return list
+    .map((entry: unknown) => (typeof entry === 'string' ? entry : typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).url : null))
+    .filter((url): url is string => typeof url === 'string');
+}
+// #endregion servers
+
+// #region backoff
+/** After a connection is lost, the next server to try: the other one (round-robin). */
+export function nextServer(count: number, current: number): number {
+  return count === 0 ? 0 : (current + 1) % count;
+}
+
+/**
+ * How long to wait before reconnect attempt `attempt` (1, 2, 3, ...): the first try is almost at once (another
+ * server is probably up), then the wait doubles up to `maxMs`. `random` in [0, 1) spreads the clients out, so a
+ * thousand clients of a dead server do not all knock on the other one in the same millisecond.
+ */
+export function backoffMs(attempt: number, random: number, baseMs = 250, maxMs = 8000): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random);
+}
+// #endregion backoff
+
+// #region state
+export type Phase = 'connecting' | 'connected' | 'reconnecting' | 'caught-up';
+
+export interface ConnectionView {
+  phase: Phase;
+  /** The server's own name (from `welcome`) or its address while we are not yet connected. */
+  server: string;
+  /** Reconnect attempts since the last successful connection (0 while connected). */
+  attempt: number;
+}
+
+/** The status line: what a sighted learner sees and what a screen reader announces. */
+export function describe(view: ConnectionView): string {
+  switch (view.phase) {
+    case 'connecting':
+      return `Connecting to ${view.server}…`;
+    case 'connected':
+      return `Connected to ${view.server}, catching up…`;
+    case 'reconnecting':
+      return `Connection lost. Reconnecting to ${view.server} (attempt ${view.attempt})…`;
+    case 'caught-up':
+      return `Caught up on ${view.server}.`;
+  }
+}
+// #endregion state
