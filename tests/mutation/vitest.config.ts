@@ -23,6 +23,9 @@ export default defineConfig({
       'tests/store/versions*.test.ts',
       'tests/store/node-*.test.ts',
       'tests/store/requests*.test.ts',
+      // Part III: the chat core (sequencer, receiver, presence, fan-out, rate, frames, one server's step,
+      // and the properties of several servers with one sequencer under random disconnects).
+      'tests/chat/core-*.test.ts',
       // Tests written to pin a core's behaviour where the ones above left it loose.
       'tests/**/*.pinned.test.ts',
     ],
