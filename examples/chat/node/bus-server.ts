@@ -66,6 +66,7 @@ export class BusServer {
     private readonly config: SequencerConfig,
     private readonly print: (line: string) => void,
   ) {
+    this.wss.on('error', () => {}); // ws repeats the http server's errors (a taken port); main reports those
     this.wss.on('connection', (ws, req) => {
       const who = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
       this.peers.add(ws);

@@ -39,8 +39,12 @@ export interface BusOptions {
   requestTimeoutMs?: number;
   /** connectBus gives up if the first connection is not up after this long. Default 15,000 ms. */
   connectTimeoutMs?: number;
-  /** Redis only: messages kept per room (the course bus takes HISTORY_LIMIT). Default 1,000. */
+  /** Redis only: messages kept per room (the course bus takes HISTORY_LIMIT). Every server must agree. Default 1,000. */
   historyLimit?: number;
+  /** Redis only: prefix of every key and channel, so several chats (or tests) can share one Redis. Default "chat:". */
+  prefix?: string;
+  /** Redis only: how long a client's resend memory lives after its last message. Default 3,600 s. */
+  dedupeTtlSeconds?: number;
   /** Where an adapter reports what it dropped (a bad frame from the bus). Default console.warn. */
   warn?: (line: string) => void;
 }

@@ -27,13 +27,6 @@ import type { ChatMessage, Draft, HistoryPage, PresenceBeat } from '../core/type
 import { isPresenceBeat } from '../core/frames.ts';
 import { checkReadArgs, cleanDraft, cleanMessage, type Bus, type BusHandlers, type BusOptions } from './bus.ts';
 
-export interface RedisBusOptions extends BusOptions {
-  /** Prefix of every key and channel, so several courses (or tests) can share one Redis. Default "chat:". */
-  prefix?: string;
-  /** How long a client's resend memory lives after its last message. Default 3,600 s. */
-  dedupeTtlSeconds?: number;
-}
-
 // #region append-script
 // KEYS: 1 the client's resend memory (hash: id -> "seq:room"), 2 the room's counter, 3 the room's stream
 // ARGV: 1 the client's message id, 2 the room, 3 the draft as JSON, 4 history limit, 5 resend memory TTL (s),
@@ -69,7 +62,7 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-export async function connectRedisBus(url: string, options: RedisBusOptions = {}): Promise<Bus> {
+export async function connectRedisBus(url: string, options: BusOptions = {}): Promise<Bus> {
   const bus = new RedisBus(url, options);
   try {
     await bus.firstConnection(options.connectTimeoutMs ?? 15_000);
@@ -103,7 +96,7 @@ export class RedisBus implements Bus {
 
   constructor(
     readonly url: string,
-    options: RedisBusOptions = {},
+    options: BusOptions = {},
   ) {
     this.prefix = options.prefix ?? 'chat:';
     this.channels = { messages: `${this.prefix}messages`, beats: `${this.prefix}beats` };
