@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import { describe as group, expect, it } from 'vitest';
-import { backoffMs, describe, nextServer, peersFromJson, serverAddress, serverList } from '../../examples/chat/web/connection.ts';
+import { backoffMs, describe, nextServer, serverAddress, serverList, topologyPeers } from '../../examples/chat/web/connection.ts';
 import { clientPage } from '../../examples/chat/web/serve.ts';
 
 group('servers', () => {
@@ -21,12 +21,10 @@ group('servers', () => {
     expect(list.map((s) => s.ws)).toEqual(['ws://localhost:7302/ws', 'ws://localhost:7301/ws']);
   });
 
-  it('understands the shapes a /peers answer may take', () => {
-    expect(peersFromJson(['http://a:1', 'http://b:2'])).toEqual(['http://a:1', 'http://b:2']);
-    expect(peersFromJson({ servers: [{ id: 's1', url: 'http://a:1' }, 'http://b:2'] })).toEqual(['http://a:1', 'http://b:2']);
-    expect(peersFromJson({ peers: ['http://a:1'] })).toEqual(['http://a:1']);
-    expect(peersFromJson({ nothing: true })).toEqual([]);
-    expect(peersFromJson(null)).toEqual([]);
+  it('knows the other local server when the page came from a topology port, and only its own otherwise', () => {
+    expect(topologyPeers('http://localhost:7302')).toEqual(['http://localhost:7301', 'http://localhost:7302']);
+    expect(serverList('http://localhost:7302', topologyPeers('http://localhost:7302')).map((s) => s.http)).toEqual(['http://localhost:7302', 'http://localhost:7301']);
+    expect(topologyPeers('http://127.0.0.1:40123')).toEqual([]);
   });
 });
 

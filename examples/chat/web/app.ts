@@ -6,7 +6,9 @@
 // typed (names, messages) is put on the page with textContent, never as HTML.
 //
 // Query parameters: ?user=ada&rooms=lobby,random fill in the form; ?servers=host:7301,host:7302 overrides the
-// list of chat servers (otherwise the page asks its own server's /peers).
+// list of chat servers. Without it, a page that came from one of the local topology's ports (node/topology.ts:
+// 7301 and 7302, the runner's and Docker's) knows the other server is on the same host; any other page knows
+// only the server it came from.
 
 import { isUser, ROOM } from '../core/frames.ts';
 import {
@@ -24,7 +26,7 @@ import {
   type Receiver,
 } from '../core/receiver.ts';
 import type { ChatMessage, ClientFrame, ServerFrame } from '../core/types.ts';
-import { backoffMs, describe, nextServer, peersFromJson, serverList, type ConnectionView, type ServerAddress } from './connection.ts';
+import { backoffMs, describe, nextServer, serverList, topologyPeers, type ConnectionView, type ServerAddress } from './connection.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -256,7 +258,8 @@ function addRoomView(room: string): void {
   online.append(element('h3', { id: `online-title-${room}` }, 'Online'));
   online.append(element('ul', { class: 'online', 'aria-labelledby': `online-title-${room}`, 'aria-live': 'polite' }));
 
-  const messages = element('ol', { class: 'messages', 'aria-label': `Messages in ${room}`, 'aria-live': 'polite', 'aria-relevant': 'additions' });
+  // It scrolls, so it takes the keyboard focus too (arrow keys scroll it).
+  const messages = element('ol', { class: 'messages', tabindex: '0', 'aria-label': `Messages in ${room}`, 'aria-live': 'polite', 'aria-relevant': 'additions' });
 
   const form = element('form', { class: 'send' });
   form.append(element('label', { for: `text-${room}` }, `Message to #${room}`));
@@ -322,20 +325,9 @@ function parseRooms(text: string): string[] | string {
   return rooms;
 }
 
-async function findServers(query: URLSearchParams): Promise<ServerAddress[]> {
-  const listed = query.get('servers');
-  if (listed !== null) {
-    const servers = serverList('', listed.split(','));
-    if (servers.length > 0) return servers;
-  }
-  let peers: string[] = [];
-  try {
-    const answer = await fetch('/peers', { headers: { accept: 'application/json' } });
-    if (answer.ok) peers = peersFromJson(await answer.json());
-  } catch {
-    // the page's own server is enough to start with
-  }
-  return serverList(location.origin, peers);
+function findServers(query: URLSearchParams): ServerAddress[] {
+  const listed = serverList('', (query.get('servers') ?? '').split(','));
+  return listed.length > 0 ? listed : serverList(location.origin, topologyPeers(location.origin));
 }
 
 function start(): void {
@@ -344,7 +336,6 @@ function start(): void {
   const roomsInput = $<HTMLInputElement>('rooms');
   nameInput.value = query.get('user') ?? '';
   roomsInput.value = query.get('rooms') ?? 'lobby';
-  const serversFound = findServers(query);
 
   $('login').addEventListener('submit', (event) => {
     event.preventDefault();
@@ -358,10 +349,8 @@ function start(): void {
     $('chat').hidden = false;
     $('who').textContent = user;
     for (const room of rooms) joinRoom(room);
-    void serversFound.then((servers) => {
-      link.servers = servers;
-      connect();
-    });
+    link.servers = findServers(query);
+    connect();
   });
 
   $('add-room').addEventListener('submit', (event) => {

@@ -2,6 +2,8 @@
 // servers there are, which one to try next, how long to wait before trying, and what to tell the learner about
 // the connection. No DOM, no timers, no randomness of its own (the caller passes a random number in).
 
+import { chatTopology } from '../node/topology.ts';
+
 // #region servers
 /**
  * A server as the page knows it: its HTTP origin (the page, /health) and its WebSocket URL.
@@ -29,7 +31,7 @@ export function serverAddress(text: string): ServerAddress | null {
 
 /**
  * Every server the page may use, the one that served it first. `listed` comes from `?servers=a,b` or the
- * server's /peers answer; the page's own server is always included (it is the one we know is up).
+ * local topology; the page's own server is first (it is the one we know is up).
  */
 export function serverList(origin: string, listed: readonly string[]): ServerAddress[] {
   const out: ServerAddress[] = [];
@@ -40,14 +42,18 @@ export function serverList(origin: string, listed: readonly string[]): ServerAdd
   return out;
 }
 
-/** The URLs in a /peers answer: `["http://…", …]`, `{ "servers": [...] }`, entries as strings or `{ url }`. */
-export function peersFromJson(value: unknown): string[] {
-  const list = Array.isArray(value) ? value : typeof value === 'object' && value !== null ? (value as Record<string, unknown>).servers ?? (value as Record<string, unknown>).peers : null;
-  if (!Array.isArray(list)) return [];
-  return list
-    .map((entry: unknown) => (typeof entry === 'string' ? entry : typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).url : null))
-    .filter((url): url is string => typeof url === 'string');
+/**
+ * Without a list: if the page came from one of the local topology's chat servers (localhost:7301, :7302, the
+ * runner's and Docker's ports), the others are on the same host at their topology ports.
+ */
+export function topologyPeers(origin: string): string[] {
+  const address = serverAddress(origin);
+  if (address === null) return [];
+  const url = new URL(address.http);
+  const ports = chatTopology().slice(1).map((spec) => String(spec.port));
+  return ports.includes(url.port) ? ports.map((port) => `${url.protocol}//${url.hostname}:${port}`) : [];
 }
+
 // #endregion servers
 
 // #region backoff

@@ -1,0 +1,252 @@
+// The browser chat client (examples/chat/web) in Chromium against real processes: the course bus and two chat
+// servers. Two people on two servers chat; presence follows joins, leaves and closed tabs; a message that
+// looks like HTML stays text; and when one server is killed, its tab reconnects to the other and catches up
+// with no gap and no duplicate. Every wait is for a condition (generous timeouts), never for a time.
+
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, seriousViolations } from '../site/harness.ts';
+import { stopAll } from '../helpers/processes.ts';
+import { startChatStack, type ChatServerProc, type ChatStack } from './chat-processes.ts';
+
+const WAIT = { timeout: 30_000 };
+
+let stack: ChatStack;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  stack = await startChatStack(2);
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close().catch(() => undefined);
+  await stopAll();
+});
+
+interface Tab {
+  page: Page;
+  context: BrowserContext;
+  /** Uncaught errors and dialogs (alert, confirm, prompt) on the page. */
+  problems: string[];
+}
+
+/** A tab that loaded the page from `server` and knows both servers, its own first. */
+async function openTab(
+  server: ChatServerProc,
+  opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark'; bypassCSP?: boolean } = {},
+): Promise<Tab> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? { width: 1000, height: 800 },
+    colorScheme: opts.colorScheme ?? 'light',
+    bypassCSP: opts.bypassCSP ?? false, // only for axe, which is injected as an inline script
+  });
+  contexts.push(context);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  const others = stack.servers.filter((s) => s !== server);
+  const servers = [server, ...others].map((s) => `127.0.0.1:${s.port}`).join(',');
+  await page.goto(`${server.url}/?servers=${encodeURIComponent(servers)}`);
+  return { page, context, problems };
+}
+
+async function login(tab: Tab, user: string, rooms: string): Promise<void> {
+  await tab.page.getByLabel('Your name').fill(user);
+  await tab.page.getByLabel('Rooms (separated by commas)').fill(rooms);
+  await tab.page.getByRole('button', { name: 'Join', exact: true }).click();
+  await waitForState(tab, 'caught-up');
+}
+
+function waitForState(tab: Tab, state: string, server?: string): Promise<unknown> {
+  return tab.page.waitForFunction(
+    ([want, on]) => {
+      const status = document.getElementById('status');
+      return status?.dataset.state === want && (on === null || status.dataset.server === on);
+    },
+    [state, server ?? null] as const,
+    WAIT,
+  );
+}
+
+async function say(tab: Tab, room: string, text: string): Promise<void> {
+  await tab.page.getByLabel(`Message to #${room}`).fill(text);
+  await tab.page.getByLabel(`Message to #${room}`).press('Enter');
+}
+
+function messages(tab: Tab, room: string): Promise<{ seq: number; from: string; text: string }[]> {
+  return tab.page.$$eval(`section.room[data-room="${room}"] ol.messages li[data-seq]`, (items) =>
+    items.map((li) => ({
+      seq: Number((li as HTMLElement).dataset.seq),
+      from: li.querySelector('.from')?.textContent ?? '',
+      text: li.querySelector('.text')?.textContent ?? '',
+    })),
+  );
+}
+
+function waitForText(tab: Tab, room: string, text: string): Promise<unknown> {
+  return tab.page.waitForFunction(
+    ([r, t]) => Array.from(document.querySelectorAll(`section.room[data-room="${r}"] ol.messages li .text`)).some((el) => el.textContent === t),
+    [room, text] as const,
+    WAIT,
+  );
+}
+
+function waitForCount(tab: Tab, room: string, count: number): Promise<unknown> {
+  return tab.page.waitForFunction(
+    ([r, n]) => document.querySelectorAll(`section.room[data-room="${r}"] ol.messages li[data-seq]`).length >= n,
+    [room, count] as const,
+    WAIT,
+  );
+}
+
+function waitForOnline(tab: Tab, room: string, expected: string[]): Promise<unknown> {
+  return tab.page.waitForFunction(
+    ([r, want]) => {
+      const names = Array.from(document.querySelectorAll(`section.room[data-room="${r}"] ul.online li`)).map((li) => li.textContent);
+      return JSON.stringify(names) === JSON.stringify(want);
+    },
+    [room, [...expected].sort()] as const,
+    WAIT,
+  );
+}
+
+/** seq 1, 2, 3, ... in order, once each: no gap, no duplicate. */
+function expectGapFree(list: { seq: number }[]): void {
+  expect(list.map((m) => m.seq)).toEqual(list.map((_, i) => i + 1));
+}
+
+describe('the browser chat client against two chat servers and the course bus', () => {
+  it('two tabs on two servers chat, and see each other online', async () => {
+    const ada = await openTab(stack.server('s1'));
+    const bob = await openTab(stack.server('s2'));
+    await login(ada, 'ada', 'general');
+    await login(bob, 'bob', 'general');
+    await expect.poll(() => ada.page.locator('#status').getAttribute('data-server'), WAIT).toBe('s1');
+    await expect.poll(() => bob.page.locator('#status').getAttribute('data-server'), WAIT).toBe('s2');
+    await waitForOnline(ada, 'general', ['ada', 'bob']);
+    await waitForOnline(bob, 'general', ['ada', 'bob']);
+
+    await say(ada, 'general', 'hello from s1');
+    await waitForText(bob, 'general', 'hello from s1');
+    await say(bob, 'general', 'hello back from s2');
+    await waitForText(ada, 'general', 'hello back from s2');
+
+    const seen = await messages(ada, 'general');
+    expect(seen).toEqual([
+      { seq: 1, from: 'ada', text: 'hello from s1' },
+      { seq: 2, from: 'bob', text: 'hello back from s2' },
+    ]);
+    expect(await messages(bob, 'general')).toEqual(seen);
+    expect([...ada.problems, ...bob.problems]).toEqual([]);
+  });
+
+  it('presence follows a join, a leave and a closed tab', async () => {
+    const ada = await openTab(stack.server('s1'));
+    await login(ada, 'ada', 'presence');
+    const cy = await openTab(stack.server('s2'));
+    await login(cy, 'cy', 'presence,elsewhere');
+    await waitForOnline(ada, 'presence', ['ada', 'cy']);
+    await waitForOnline(cy, 'presence', ['ada', 'cy']);
+
+    await cy.page.getByRole('button', { name: 'Leave presence' }).click();
+    await waitForOnline(ada, 'presence', ['ada']);
+    expect(await cy.page.locator('section.room[data-room="presence"]').count()).toBe(0);
+
+    const dee = await openTab(stack.server('s2'));
+    await login(dee, 'dee', 'presence');
+    await waitForOnline(ada, 'presence', ['ada', 'dee']);
+    await dee.context.close();
+    await waitForOnline(ada, 'presence', ['ada']);
+  });
+
+  it('shows a message that looks like HTML as text and runs nothing', async () => {
+    const ada = await openTab(stack.server('s1'));
+    const bob = await openTab(stack.server('s2'));
+    await login(ada, 'ada', 'xss');
+    await login(bob, '<b>bob</b>', 'xss');
+    const attack = '<img src=x onerror=alert(1)>';
+    await say(ada, 'xss', attack);
+    await waitForCount(bob, 'xss', 1);
+    await waitForOnline(ada, 'xss', ['<b>bob</b>', 'ada']);
+    // One more round trip, so anything the first message could have started had every chance to run.
+    await say(bob, 'xss', 'after');
+    await waitForText(ada, 'xss', 'after');
+    await waitForCount(bob, 'xss', 2);
+    for (const tab of [ada, bob]) {
+      expect(await tab.page.locator('img').count()).toBe(0);
+      expect(await tab.page.locator('main b').count()).toBe(0);
+      expect(tab.problems).toEqual([]);
+    }
+    const seen = await messages(ada, 'xss');
+    expect(seen.map((m) => [m.from, m.text])).toEqual([
+      ['ada', attack],
+      ['<b>bob</b>', 'after'],
+    ]);
+    expect(await messages(bob, 'xss')).toEqual(seen);
+  });
+
+  it('fits a 375 px phone, in light and dark, with no serious accessibility problem', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const tab = await openTab(stack.server('s1'), { viewport: { width: 375, height: 740 }, colorScheme, bypassCSP: true });
+      expect(await seriousViolations(tab.page)).toEqual([]); // the form
+      await login(tab, 'a-rather-long-name-for-a-phone', 'phone');
+      await say(tab, 'phone', 'a long message without spaces: ' + 'x'.repeat(300));
+      await tab.page.waitForSelector('section.room[data-room="phone"] li[data-seq]', WAIT);
+      expect(await tab.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      expect(await seriousViolations(tab.page)).toEqual([]); // the chat
+      await tab.context.close();
+    }
+  });
+
+  // Last: it kills s2.
+  it('a tab whose server is killed reconnects to the other and catches up with no gap and no duplicate', async () => {
+    const ada = await openTab(stack.server('s1'));
+    const bob = await openTab(stack.server('s2'));
+    await login(ada, 'ada', 'failover');
+    await login(bob, 'bob', 'failover');
+    for (let i = 1; i <= 3; i++) await say(ada, 'failover', `before ${i}`);
+    await waitForText(bob, 'failover', 'before 3');
+
+    // Record every state bob's status line goes through (a reconnect can be quicker than any poll).
+    await bob.page.evaluate(() => {
+      const status = document.getElementById('status')!;
+      const seen: string[] = [];
+      (window as unknown as { seenStates: string[] }).seenStates = seen;
+      new MutationObserver(() => seen.push(`${status.dataset.state}@${status.dataset.server}`)).observe(status, { attributes: true, attributeFilter: ['data-state', 'data-server'] });
+    });
+
+    await stack.server('s2').proc.kill('SIGKILL');
+    // Bob types while his server is gone; ada keeps talking on s1.
+    await say(bob, 'failover', 'bob while s2 is down');
+    for (let i = 1; i <= 3; i++) await say(ada, 'failover', `during ${i}`);
+
+    await waitForState(bob, 'caught-up', 's1');
+    await waitForText(bob, 'failover', 'during 3');
+    await waitForText(bob, 'failover', 'bob while s2 is down');
+    await waitForText(ada, 'failover', 'bob while s2 is down');
+    await say(ada, 'failover', 'after');
+    await waitForText(bob, 'failover', 'after');
+    await waitForOnline(ada, 'failover', ['ada', 'bob']);
+
+    const states = await bob.page.evaluate(() => (window as unknown as { seenStates: string[] }).seenStates);
+    expect(states.some((s) => s.startsWith('reconnecting@'))).toBe(true);
+    expect(states.at(-1)).toBe('caught-up@s1');
+    expect(await bob.page.locator('#status').textContent()).toBe('Caught up on s1.');
+
+    const bobSaw = await messages(bob, 'failover');
+    const adaSaw = await messages(ada, 'failover');
+    expectGapFree(bobSaw);
+    expect(bobSaw).toEqual(adaSaw);
+    expect(bobSaw.map((m) => m.text).sort()).toEqual(['after', 'before 1', 'before 2', 'before 3', 'bob while s2 is down', 'during 1', 'during 2', 'during 3'].sort());
+    expect(await bob.page.locator('section.room[data-room="failover"] li.notice').count()).toBe(0);
+    expect(await bob.page.locator('section.room[data-room="failover"] p.pending').textContent()).toBe('');
+    expect([...ada.problems, ...bob.problems]).toEqual([]);
+  });
+});
