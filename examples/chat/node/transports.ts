@@ -336,8 +336,11 @@ async function measure(transport: (typeof TRANSPORTS)[number], options: DemoOpti
   return { transport: transport.name, ...stats, latenciesMs: inbox.latenciesMs, received: inbox.received, duplicates: inbox.duplicates };
 }
 
-export async function runDemo(options: DemoOptions): Promise<TransportSummary[]> {
-  const progress = options.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
+/** Run the four transports in turn. `progress` gets a line as each one ends (the console by default). */
+export async function runDemo(
+  options: DemoOptions,
+  progress: (line: string) => void = options.json ? (line) => console.error(line) : (line) => console.log(line),
+): Promise<TransportSummary[]> {
   const plan = schedule(options.seed, options.updates, options.meanGapMs);
   progress(
     `Workload (seed ${options.seed}): ${plan.length} updates over ${((plan.at(-1)?.atMs ?? 0) / 1000).toFixed(2)} s ` +
@@ -349,7 +352,7 @@ export async function runDemo(options: DemoOptions): Promise<TransportSummary[]>
     const started = performance.now();
     const row = summarise(await measure(transport, options, plan), plan.length);
     rows.push({ ...row, transport: label });
-    progress(`[${i + 1}/${TRANSPORTS.length}] ${label}: ${row.received}/${row.expected} updates, ${row.requests} ${row.requests === 1 ? "request" : "requests"}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    progress(`[${i + 1}/${TRANSPORTS.length}] ${label}: ${row.received}/${row.expected} updates, ${row.requests} ${row.requests === 1 ? 'request' : 'requests'}, ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return rows;
 }
