@@ -1,6 +1,7 @@
 // Real chat processes for the browser and fuzz tests: the course bus and chat servers, each a
 // `node --import tsx <script>` on a free port, started the way examples/chat/node/topology.ts describes them,
-// with short presence timings. Cleaned up by stopAll() (tests/helpers/processes.ts).
+// with short presence timings. Cleaned up by stopAll() (tests/helpers/processes.ts). CHAT_SERVER_SCRIPT runs
+// another server script instead (a deliberately broken copy shows that the tests catch what they claim to).
 
 import { BUS_SCRIPT, SERVER_SCRIPT } from '../../examples/chat/node/topology.ts';
 import { freePort, makeTempDir, startScript, waitFor, type Proc } from '../helpers/processes.ts';
@@ -34,7 +35,7 @@ export async function startChatStack(count = 2, extraEnv: Record<string, string>
   for (let i = 1; i <= count; i++) {
     const id = `s${i}`;
     const port = await freePort();
-    const proc = startScript(SERVER_SCRIPT, { CHAT_ID: id, PORT: String(port), BUS: `ws://127.0.0.1:${busPort}`, ...FAST_PRESENCE, ...extraEnv }, id);
+    const proc = startScript(process.env.CHAT_SERVER_SCRIPT ?? SERVER_SCRIPT, { CHAT_ID: id, PORT: String(port), BUS: `ws://127.0.0.1:${busPort}`, ...FAST_PRESENCE, ...extraEnv }, id);
     servers.push({ id, port, url: `http://127.0.0.1:${port}`, ws: `ws://127.0.0.1:${port}/ws`, proc });
   }
   await Promise.all(servers.map((s) => waitForHealth(s)));
