@@ -138,9 +138,9 @@ export function step(state: ServerState, input: ServerInput): ServerEffects {
       }
       break;
     case 'bus-up':
-      for (const [name, room] of Object.entries(state.rooms)) {
-        if (room.last !== null) askRead(work, name, room.last);
-      }
+      // Messages may have been missed while the bus was down, and reads may have failed: read again.
+      for (const [name, room] of Object.entries(state.rooms)) askRead(work, name, room.last ?? 0);
+      retryReads(work);
       beat(work, input.at);
       break;
     case 'tick':
@@ -350,6 +350,21 @@ function askRead(work: Work, room: string, after: number): void {
   work.effects.bus.push({ op: 'read', room, after, limit: PAGE });
 }
 
+/**
+ * A member still catching up with no read under way had its read fail (the bus was down or slow): ask again.
+ * Runs on every tick, so a failed read is retried within a tick and a client is never left waiting for good.
+ */
+function retryReads(work: Work): void {
+  for (const [name, room] of Object.entries(work.state.rooms)) {
+    for (const member of room.members) {
+      const sub = work.state.conns[member]?.rooms[name];
+      if (sub !== undefined && !sub.caughtUp && !work.state.reads.some((key) => key.startsWith(`${name}:`))) {
+        askRead(work, name, sub.after ?? 0);
+      }
+    }
+  }
+}
+
 function forget(state: ServerState, room: string, after: number): void {
   state.reads = state.reads.filter((key) => key !== `${room}:${after}`);
 }
@@ -397,6 +412,7 @@ function onTick(work: Work, at: number): void {
       close(work, id, CLOSE.timeout, `nothing heard for ${state.config.clientTimeoutMs} ms: send a ping now and then`);
     }
   }
+  retryReads(work);
   const before = Object.keys(state.presence.servers).length;
   state.presence = expire(state.presence, at, state.config.presenceTimeoutMs, state.config.id);
   if (Object.keys(state.presence.servers).length !== before) tellPresence(work);
