@@ -1,0 +1,160 @@
+// The chat server as a process: how it starts (usage errors, a taken port), what it answers over HTTP
+// (/health, /status, the page), how it stops (SIGTERM closes its clients with 1001; a parent that goes away
+// stops it), and what it does while the bus is down (health 503, sends refused as "unavailable", and once the
+// bus is back the client's resend is stored once and everyone catches up with no gap). Bad frames are
+// fuzzed in fuzz.test.ts.
+
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ChatClient } from '../../examples/chat/node/client.ts';
+import { BUS_SCRIPT, SERVER_SCRIPT } from '../../examples/chat/node/topology.ts';
+import { freePort, makeTempDir, REPO_ROOT, startScript, stopAll, waitFor } from '../helpers/processes.ts';
+import { expectSameGapFreeRooms, settle, startChatCluster, statusOf } from './cluster.ts';
+
+afterAll(() => stopAll());
+
+describe('starting', () => {
+  it('says what is wrong with its environment, prints the usage and exits 2', async () => {
+    const none = startScript(SERVER_SCRIPT, { CHAT_ID: '', PORT: '', BUS: '' }, 'chat none');
+    expect((await none.exited).code).toBe(2);
+    expect(none.lines.join('\n')).toMatch(/CHAT_ID is not set[\s\S]*usage: CHAT_ID=s1 PORT=7301 BUS=ws:\/\/127\.0\.0\.1:7300/);
+    const badBus = startScript(SERVER_SCRIPT, { CHAT_ID: 's1', PORT: '0', BUS: 'http://x:1' }, 'chat bad bus');
+    expect((await badBus.exited).code).toBe(2);
+    expect(badBus.lines.join('\n')).toContain('BUS must be ws://host:port (the course bus, e.g. ws://127.0.0.1:7300) or redis://host:port');
+  });
+
+  it('names a taken port and the fix, and exits 1', async () => {
+    const cluster = await startChatCluster('course', 1);
+    const blocker = net.createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    try {
+      const second = startScript(SERVER_SCRIPT, { CHAT_ID: 's9', PORT: String(port), BUS: cluster.bus }, 'chat taken');
+      expect((await second.exited).code).toBe(1);
+      expect(second.lines.join('\n')).toContain(`s9 cannot listen on 127.0.0.1:${port}: port ${port} is already in use`);
+      expect(second.lines.join('\n')).toContain('set PORT to another port');
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('HTTP', () => {
+  it('answers /health, /status (rooms with members and stream point, presence, the bus) and serves the page', async () => {
+    const cluster = await startChatCluster('course', 2);
+    const s1 = cluster.server('s1');
+    const ada = new ChatClient({ urls: [s1.ws], user: 'ada' });
+    const bob = new ChatClient({ urls: [cluster.server('s2').ws], user: 'bob' });
+    try {
+      ada.join('lobby');
+      bob.join('lobby');
+      ada.send('lobby', 'one');
+      ada.send('lobby', 'two');
+      await settle([ada, bob], ['lobby']);
+      const health = await fetch(`${s1.http}/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ ok: true, server: 's1', bus: 'up' });
+      await waitFor('s1 knows bob is on s2', async () => ((await statusOf(s1)).presence as Record<string, unknown>).s2 !== undefined);
+      const status = await statusOf(s1);
+      expect(status).toMatchObject({
+        server: 's1',
+        connections: 1,
+        rooms: { lobby: { members: ['ada'], last: 2 } },
+        presence: { s1: { lobby: ['ada'] }, s2: { lobby: ['bob'] } },
+        bus: { url: cluster.bus, state: 'up' },
+      });
+      const page = await fetch(`${s1.http}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await page.text()).toContain('app.js');
+      const js = await fetch(`${s1.http}/app.js`);
+      expect(js.headers.get('content-type')).toMatch(/javascript/);
+      expect((await js.text()).length).toBeGreaterThan(100);
+      expect((await fetch(`${s1.http}/nothing-here`)).status).toBe(404);
+    } finally {
+      await Promise.all([ada.close(), bob.close()]);
+    }
+  });
+});
+
+describe('stopping', () => {
+  it('SIGTERM closes every client with 1001 and exits 0', async () => {
+    const cluster = await startChatCluster('course', 1);
+    const s1 = cluster.server('s1');
+    const ws = new WebSocket(s1.ws);
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    await new Promise((r) => ws.on('open', r));
+    ws.send(JSON.stringify({ type: 'hello', user: 'ada', clientId: 'a1' }));
+    await new Promise((r) => ws.once('message', r));
+    await s1.proc.kill('SIGTERM');
+    expect(await closed).toBe(1001);
+    expect((await s1.proc.exited).code).toBe(0);
+    expect(s1.proc.lines.join('\n')).toContain('s1: SIGTERM: closing every client with 1001 and stopping');
+  });
+
+  it('stops when the process that started it goes away (its IPC channel closes)', async () => {
+    const cluster = await startChatCluster('course', 1);
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CHAT_ID: 's7', PORT: String(port), BUS: cluster.bus },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await waitFor('the server listens', () => out.includes('listening on http'));
+      child.disconnect();
+      expect(await exited).toBe(0);
+      expect(out).toContain('s7: the process that started this server is gone');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('the bus goes down and comes back', () => {
+  it('health says 503 and sends are refused as unavailable; after it returns the resend is stored once and nobody has a gap', async () => {
+    const busPort = await freePort();
+    const dataDir = path.join(makeTempDir('chat-bus-'), 'bus');
+    const startBus = async () => {
+      const p = startScript(BUS_SCRIPT, { PORT: String(busPort), DATA_DIR: dataDir }, 'chat bus');
+      await p.waitForLine(/chat bus listening/);
+      return p;
+    };
+    let bus = await startBus();
+    const ports = [await freePort(), await freePort()];
+    const servers = ['s1', 's2'].map((id, i) => startScript(SERVER_SCRIPT, { CHAT_ID: id, PORT: String(ports[i]), BUS: `ws://127.0.0.1:${busPort}` }, `chat ${id}`));
+    await Promise.all(servers.map((s) => s.waitForLine(/listening on http/)));
+    const [u1, u2] = ports.map((p) => `ws://127.0.0.1:${p}/ws`) as [string, string];
+    const ada = new ChatClient({ urls: [u1], user: 'ada' });
+    const bob = new ChatClient({ urls: [u2], user: 'bob' });
+    try {
+      for (const c of [ada, bob]) c.join('lobby');
+      ada.send('lobby', 'before');
+      await settle([ada, bob], ['lobby']);
+
+      await bus.kill('SIGKILL');
+      await waitFor('s1 reports the bus down', async () => (await fetch(`http://127.0.0.1:${ports[0]}/health`)).status === 503);
+      ada.send('lobby', 'while the bus is down');
+      bob.send('lobby', 'bob too');
+      await waitFor('the sends are refused as unavailable', () => ada.errors.some((e) => e.code === 'unavailable') && bob.errors.some((e) => e.code === 'unavailable'));
+      expect(ada.unconfirmed() + bob.unconfirmed()).toBe(2);
+
+      bus = await startBus();
+      await waitFor('s1 healthy again', async () => (await fetch(`http://127.0.0.1:${ports[0]}/health`)).status === 200);
+      ada.send('lobby', 'after');
+      const expected = await settle([ada, bob], ['lobby']);
+      expect(expected).toEqual({ lobby: 4 });
+      expectSameGapFreeRooms([ada, bob], ['lobby']);
+      expect(ada.shown('lobby').map((m) => m.text)).toContain('while the bus is down');
+    } finally {
+      await Promise.all([ada.close(), bob.close()]);
+    }
+  });
+});
