@@ -22,6 +22,13 @@ export const sidebar: DefaultTheme.SidebarItem[] = [
     ],
   },
   {
+    text: 'Part III · Real-time',
+    items: [
+      { text: 'Session 6 · WebSockets and pub/sub', link: '/real-time/06-websockets-pubsub' },
+      { text: 'Session 7 · The chat system', link: '/real-time/07-chat-system' },
+    ],
+  },
+  {
     text: 'Reference',
     items: [
       { text: "The queue's HTTP API", link: '/reference/queue-http-api' },
@@ -36,6 +43,7 @@ export const nav: DefaultTheme.NavItem[] = [
   { text: 'Home', link: '/' },
   { text: 'Fundamentals', link: '/fundamentals/01-what-is-ds', activeMatch: '^/fundamentals/' },
   { text: 'Data store', link: '/data-store/03-partitioning-cap', activeMatch: '^/data-store/' },
+  { text: 'Real-time', link: '/real-time/06-websockets-pubsub', activeMatch: '^/real-time/' },
   { text: 'Reference', link: '/reference/docker-setup', activeMatch: '^/reference/' },
 ];
 
