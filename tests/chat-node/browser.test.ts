@@ -12,11 +12,13 @@ import { startChatStack, type ChatServerProc, type ChatStack } from './chat-proc
 const WAIT = { timeout: 30_000 };
 
 let stack: ChatStack;
+/** A second stack whose bus keeps only 5 messages per room, to see a gap. */
+let small: ChatStack;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  stack = await startChatStack(2);
+  [stack, small] = await Promise.all([startChatStack(2), startChatStack(2, {}, { HISTORY_LIMIT: '5' })]);
   browser = await launchBrowser();
 }, 120_000);
 
@@ -51,7 +53,8 @@ async function openTab(
     problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
     void dialog.dismiss();
   });
-  const others = stack.servers.filter((s) => s !== server);
+  const home = [stack, small].find((st) => st.servers.includes(server))!;
+  const others = home.servers.filter((s) => s !== server);
   const servers = [server, ...others].map((s) => `127.0.0.1:${s.port}`).join(',');
   await page.goto(`${server.url}/?servers=${encodeURIComponent(servers)}`);
   return { page, context, problems };
@@ -247,6 +250,41 @@ describe('the browser chat client against two chat servers and the course bus', 
     expect(bobSaw.map((m) => m.text).sort()).toEqual(['after', 'before 1', 'before 2', 'before 3', 'bob while s2 is down', 'during 1', 'during 2', 'during 3'].sort());
     expect(await bob.page.locator('section.room[data-room="failover"] li.notice').count()).toBe(0);
     expect(await bob.page.locator('section.room[data-room="failover"] p.pending').textContent()).toBe('');
+    expect([...ada.problems, ...bob.problems]).toEqual([]);
+  });
+});
+
+describe('the browser chat client when history no longer has what it missed', () => {
+  it('says which messages are no longer kept, then shows the rest in order', async () => {
+    const ada = await openTab(small.server('s1'));
+    const bob = await openTab(small.server('s2'));
+    await login(ada, 'ada', 'short');
+    await login(bob, 'bob', 'short');
+    for (let i = 1; i <= 3; i++) await say(ada, 'short', `early ${i}`);
+    await waitForCount(bob, 'short', 3);
+
+    // Freeze bob's server, so nothing reaches him, while ada says more than the bus keeps; then kill it.
+    small.server('s2').proc.child.kill('SIGSTOP');
+    for (let i = 1; i <= 10; i++) await say(ada, 'short', `late ${i}`);
+    await waitForText(ada, 'short', 'late 10');
+    await small.server('s2').proc.kill('SIGKILL');
+
+    await waitForState(bob, 'caught-up', 's1');
+    await waitForText(bob, 'short', 'late 10');
+    const items = await bob.page.$$eval('section.room[data-room="short"] ol.messages li', (lis) =>
+      lis.map((li) => (li.classList.contains('notice') ? `notice ${li.textContent}` : `${(li as HTMLElement).dataset.seq} ${li.querySelector('.text')?.textContent}`)),
+    );
+    expect(items).toEqual([
+      '1 early 1',
+      '2 early 2',
+      '3 early 3',
+      "notice Messages 4–8 are no longer kept: the room's history is bounded.",
+      '9 late 6',
+      '10 late 7',
+      '11 late 8',
+      '12 late 9',
+      '13 late 10',
+    ]);
     expect([...ada.problems, ...bob.problems]).toEqual([]);
   });
 });

@@ -27,9 +27,9 @@ export interface ChatStack {
 }
 
 /** The course bus (with a data directory) and chat servers s1..sN, each answering /health before this returns. */
-export async function startChatStack(count = 2, extraEnv: Record<string, string> = {}): Promise<ChatStack> {
+export async function startChatStack(count = 2, extraEnv: Record<string, string> = {}, busEnv: Record<string, string> = {}): Promise<ChatStack> {
   const busPort = await freePort();
-  const bus = startScript(BUS_SCRIPT, { PORT: String(busPort), DATA_DIR: makeTempDir('chat-bus-') }, 'bus');
+  const bus = startScript(BUS_SCRIPT, { PORT: String(busPort), DATA_DIR: makeTempDir('chat-bus-'), ...busEnv }, 'bus');
   await bus.waitForLine(/listening on ws:/, 30_000);
   const servers: ChatServerProc[] = [];
   for (let i = 1; i <= count; i++) {
