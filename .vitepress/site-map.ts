@@ -33,6 +33,7 @@ export const sidebar: DefaultTheme.SidebarItem[] = [
     items: [
       { text: "The queue's HTTP API", link: '/reference/queue-http-api' },
       { text: "The store's HTTP API", link: '/reference/store-http-api' },
+      { text: "The chat's WebSocket protocol", link: '/reference/chat-protocol' },
       { text: 'Docker setup', link: '/reference/docker-setup' },
       { text: 'Troubleshooting', link: '/reference/troubleshooting' },
     ],
