@@ -14,6 +14,7 @@ export const liveExamples: Readonly<Record<string, string>> = {
   queue: '../../examples/queue/browser/QueueExample.vue',
   ring: '../../examples/store/browser/RingExample.vue',
   cluster: '../../examples/store/browser/ClusterExample.vue',
+  chat: '../../examples/chat/browser/ChatExample.vue',
 };
 
 export async function loadLiveExample(name: string): Promise<Component> {
