@@ -208,6 +208,31 @@ describe('the browser chat client against two chat servers and the course bus', 
     }
   });
 
+  it('a burst faster than the rate limit is sent again until every message arrives, once each', async () => {
+    const ada = await openTab(stack.server('s1'));
+    const bob = await openTab(stack.server('s2'));
+    await login(ada, 'ada', 'burst');
+    await login(bob, 'bob', 'burst');
+    // 80 sends in one go: twice the server's burst of 40, so some are refused as rate-limited at first.
+    await ada.page.evaluate(() => {
+      const input = document.getElementById('text-burst') as HTMLInputElement;
+      const form = input.form!;
+      for (let i = 1; i <= 80; i++) {
+        input.value = `burst ${i}`;
+        form.requestSubmit();
+      }
+    });
+    await waitForCount(bob, 'burst', 80);
+    await waitForCount(ada, 'burst', 80);
+    const seen = await messages(bob, 'burst');
+    expectGapFree(seen);
+    // Each once (a refill during the burst may let a later one through before an earlier refused one).
+    const byNumber = (t: string) => Number(t.split(' ')[1]);
+    expect(seen.map((m) => m.text).sort((a, b) => byNumber(a) - byNumber(b))).toEqual(Array.from({ length: 80 }, (_, i) => `burst ${i + 1}`));
+    expect(await messages(ada, 'burst')).toEqual(seen);
+    await expect.poll(() => ada.page.locator('section.room[data-room="burst"] p.pending').textContent(), WAIT).toBe('');
+  });
+
   // Last: it kills s2.
   it('a tab whose server is killed reconnects to the other and catches up with no gap and no duplicate', async () => {
     const ada = await openTab(stack.server('s1'));

@@ -165,7 +165,7 @@ function onFrame(frame: ServerFrame): void {
       return;
     case 'error':
       showError(`${frame.code}: ${frame.message}`);
-      if (frame.code === 'unavailable' && frame.id !== undefined) retryLater(frame.id);
+      if (frame.code === 'unavailable' || frame.code === 'rate-limited') retryLater();
       return;
     case 'pong':
       return;
@@ -184,12 +184,13 @@ function apply(room: string, received: Received, olderThanLoaded = false): void 
   }
 }
 
-/** The bus was down when we sent: send the same message (same id) again a little later. */
-function retryLater(id: number): void {
-  setTimeout(() => {
-    const entry = me.outbox.pending.find((pending) => pending.id === id);
-    if (entry !== undefined && link.welcomed) send({ type: 'send', ...entry });
-  }, 1000);
+/** The bus was down, or we sent too fast: a little later, send what is still unconfirmed again (same ids). */
+let retryTimer: ReturnType<typeof setTimeout> | null = null;
+function retryLater(): void {
+  retryTimer ??= setTimeout(() => {
+    retryTimer = null;
+    if (link.welcomed) for (const frame of resendAll(me.outbox)) send(frame);
+  }, 1500);
 }
 // #endregion receive
 
