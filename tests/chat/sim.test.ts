@@ -162,10 +162,9 @@ describe('chat simulation: the seed sweep (links cut, slow and lossy, servers ki
     expect(failed).toEqual([]);
   }, 60_000);
 
-  // FAILS today because of the core bug in tests/chat/sim.core-findings.test.ts (a room joined while the bus
-  // is down is never read): in ~7% of seeds a client stays "connected, not caught up". When the core is fixed,
-  // this starts failing as an expected failure; then make it `it`.
-  it.fails(`seeds 1-${SEEDS}: after repairs and quiet, every client is caught up and shows every confirmed send exactly once`, () => {
+  // Failed before the core fixes in 15110a9 (a room joined while the bus is down is read after bus-up) and in
+  // the commit that made this `it` (a live message that comes before the reads reach it is read again).
+  it(`seeds 1-${SEEDS}: after repairs and quiet, every client is caught up and shows every confirmed send exactly once`, () => {
     const failed: string[] = [];
     for (let seed = 1; seed <= SEEDS; seed++) {
       const world = createWorld({ seed, chatterUntil: CHAOS_UNTIL, script: chaosScript(seed) });

@@ -50,6 +50,8 @@ export interface Room {
    */
   last: number | null;
   members: string[];
+  /** The newest seq seen live that did not fit the stream yet: the server reads until the stream reaches it. */
+  ahead: number;
 }
 
 export interface ServerState {
@@ -138,7 +140,9 @@ export function step(state: ServerState, input: ServerInput): ServerEffects {
       }
       break;
     case 'bus-up':
-      // Messages may have been missed while the bus was down, and reads may have failed: read again.
+      // Messages may have been missed while the bus was down, and reads may have failed: read again. A read
+      // still under way may have been answered from before the outage, so every room is read afresh.
+      state.reads = [];
       for (const [name, room] of Object.entries(state.rooms)) askRead(work, name, room.last ?? 0);
       retryReads(work);
       beat(work, input.at);
@@ -235,7 +239,7 @@ function onRequest(work: Work, id: string, conn: Connection, frame: Exclude<Clie
 // #region membership
 function join(work: Work, id: string, conn: Connection, name: string, after: number | null): void {
   const { state } = work;
-  const room = state.rooms[name] ?? { last: null, members: [] };
+  const room = state.rooms[name] ?? { last: null, members: [], ahead: 0 };
   state.rooms[name] = room;
   if (!room.members.includes(id)) {
     room.members.push(id);
@@ -274,10 +278,12 @@ function close(work: Work, id: string, code: number, reason: string): void {
 /** A message from the bus: extend the room's stream and send it to every caught-up member that is due it. */
 function onLive(work: Work, message: ChatMessage): void {
   const room = work.state.rooms[message.room];
-  if (room === undefined || room.last === null || message.seq <= room.last) return; // not ours, or already had
-  if (message.seq > room.last + 1) {
-    // Some messages did not reach us (the bus delivers at most once). The bus stored them: read them.
-    askRead(work, message.room, room.last);
+  if (room === undefined || (room.last !== null && message.seq <= room.last)) return; // not ours, or already had
+  if (room.last === null || message.seq > room.last + 1) {
+    // Some messages did not reach us (the bus delivers at most once), or the room's first page is still on its
+    // way (and may have been read before this message). The bus stored them: read until the stream gets here.
+    room.ahead = Math.max(room.ahead, message.seq);
+    if (room.last !== null) askRead(work, message.room, room.last);
     return;
   }
   room.last = message.seq;
@@ -312,8 +318,9 @@ function onPage(work: Work, page: HistoryPage): void {
         for (const member of [...room.members]) deliver(work, member, message);
       }
     }
-    if (room.last < page.last) askRead(work, page.room, room.last);
   }
+  // A page read before the newest live message we saw does not reach it: read on.
+  if (room.last < Math.max(page.last, room.ahead)) askRead(work, page.room, room.last);
   for (const member of [...room.members]) catchUp(work, member, page, room.last);
 }
 
