@@ -84,7 +84,7 @@ const PAGE = `<!doctype html>
   input { font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 6px;
     padding: .45rem .6rem; width: 100%; min-width: 0; }
   button { font: inherit; border: 1px solid var(--accent); border-radius: 6px; padding: .45rem .9rem;
-    background: var(--accent); color: var(--on-accent); cursor: pointer; }
+    background: var(--accent); color: var(--on-accent); cursor: pointer; white-space: nowrap; flex: none; }
   button.secondary { background: transparent; color: var(--accent); }
   :focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
   .row { display: flex; gap: .5rem; align-items: center; }
