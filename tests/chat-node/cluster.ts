@@ -3,6 +3,7 @@
 // free port with short presence timings, plus the checks every test makes of what the clients showed.
 // Processes and directories are cleaned up by stopAll() (tests/helpers/processes.ts).
 
+import net from 'node:net';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { ChatClient } from '../../examples/chat/node/client.ts';
@@ -44,7 +45,8 @@ export async function startChatCluster(kind: BusKind, count = 2, extraEnv: Recor
     bus = `ws://127.0.0.1:${port}`;
   }
   const ids = Array.from({ length: count }, (_, i) => `s${i + 1}`);
-  const ports = await Promise.all(ids.map(() => freePort()));
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) ports.push(await restartablePort(ports));
   const servers: TestServer[] = ids.map((id, i) => ({
     id,
     port: ports[i]!,
@@ -70,6 +72,24 @@ export async function startChatCluster(kind: BusKind, count = 2, extraEnv: Recor
   };
   await Promise.all(ids.map((id) => cluster.start(id)));
   return cluster;
+}
+
+/**
+ * A free port for a server the test will kill and start again on the same port. Not one the OS hands out to
+ * outgoing connections (Linux: 32768-60999), or some client's socket could be sitting on it when the server
+ * comes back, and the restart would fail with EADDRINUSE.
+ */
+export async function restartablePort(taken: number[] = []): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.includes(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
 }
 
 function fail(message: string): never {

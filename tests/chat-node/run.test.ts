@@ -35,10 +35,10 @@ function runner(env: Record<string, string>, args: string[] = []): Runner {
   return { child, out: () => out, exited, type: (line) => child.stdin!.write(`${line}\n`) };
 }
 
-/** A base port whose next two ports are free too. */
+/** A base port whose next two ports are free too (below Linux's ephemeral range: s1 is restarted on its port). */
 async function freeBase(): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const free = await Promise.all([0, 1, 2].map((i) => canListen(base + i)));
     if (free.every(Boolean)) return base;
   }

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ChatClient } from '../../examples/chat/node/client.ts';
 import { BUS_SCRIPT, SERVER_SCRIPT } from '../../examples/chat/node/topology.ts';
 import { freePort, makeTempDir, REPO_ROOT, startScript, stopAll, waitFor } from '../helpers/processes.ts';
-import { expectSameGapFreeRooms, settle, startChatCluster, statusOf } from './cluster.ts';
+import { expectSameGapFreeRooms, restartablePort, settle, startChatCluster, statusOf } from './cluster.ts';
 
 afterAll(() => stopAll());
 
@@ -120,7 +120,7 @@ describe('stopping', () => {
 
 describe('the bus goes down and comes back', () => {
   it('health says 503 and sends are refused as unavailable; after it returns the resend is stored once and nobody has a gap', async () => {
-    const busPort = await freePort();
+    const busPort = await restartablePort(); // the bus comes back on it
     const dataDir = path.join(makeTempDir('chat-bus-'), 'bus');
     const startBus = async () => {
       const p = startScript(BUS_SCRIPT, { PORT: String(busPort), DATA_DIR: dataDir }, 'chat bus');
