@@ -137,7 +137,7 @@ describe('chat core: several servers, one sequencer, random faults', () => {
       fc.property(setupArb, fc.array(opArb, { minLength: 1, maxLength: 150, size: 'max' }), (setup, ops) => {
         run(setup, ops);
       }),
-      { numRuns: 300, interruptAfterTimeLimit: 120_000 },
+      { numRuns: Number(process.env.CHAT_RUNS ?? 300), interruptAfterTimeLimit: 120_000 },
     );
   });
 

@@ -48,4 +48,20 @@ describe('server core: found by the property tests', () => {
     expect(r.after).toBeLessThan(1);
     expect(types(to(s.in({ kind: 'history', after: r.after, page: page('a', r.after, 1, 1) }), 'c1'))).toEqual(['m1']);
   });
+
+  it('a room left empty and joined again does not take a read asked before as its own', () => {
+    // c1 joins (a read after 0 goes out, answered before message 1 was appended), message 1 comes live,
+    // c1 leaves before the answer comes, and joins again. The old read's answer (room empty) must not be
+    // the new room's only read: message 1 would never reach c1.
+    const s = new Server();
+    s.connect('c1');
+    s.frame('c1', { type: 'join', room: 'a', after: 0 });
+    s.in({ kind: 'bus-message', message: msg('a', 1) });
+    s.frame('c1', { type: 'leave', room: 'a' });
+    expect(s.state.reads).toEqual([]);
+    expect(reads(s.frame('c1', { type: 'join', room: 'a', after: 0 }))).toEqual([{ op: 'read', room: 'a', after: 0, limit: 200 }]);
+    s.in({ kind: 'history', after: 0, page: page('a', 0, 1, 0) }); // the old, stale answer
+    s.flushAll();
+    expect(types(to(s.in({ kind: 'history', after: 0, page: page('a', 0, 1, 1) }), 'c1'))).toEqual(['m1']);
+  });
 });

@@ -256,7 +256,12 @@ function leave(work: Work, id: string, name: string): void {
   const room = state.rooms[name];
   if (room === undefined) return;
   room.members = room.members.filter((member) => member !== id);
-  if (room.members.length === 0) delete state.rooms[name];
+  if (room.members.length === 0) {
+    delete state.rooms[name];
+    // Its reads under way were asked before messages this server may since have seen and dropped: a room
+    // joined again reads afresh (their answers, when they come, are still used).
+    state.reads = state.reads.filter((key) => !key.startsWith(`${name}:`));
+  }
   work.changed = true;
 }
 
