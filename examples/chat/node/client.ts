@@ -93,6 +93,8 @@ export class ChatClient extends EventEmitter {
   private retryTimer: NodeJS.Timeout | null = null;
   private resendTimer: NodeJS.Timeout | null = null;
   private failures = 0;
+  /** When the current connection last brought us anything (a pong counts). */
+  private lastHeard = 0;
   private readonly random: () => number;
   private readonly log: (line: string) => void;
 
@@ -189,6 +191,7 @@ export class ChatClient extends EventEmitter {
       this.sendNow({ type: 'hello', user: this.user, clientId: this.clientId });
     });
     ws.on('message', (data, isBinary) => {
+      this.lastHeard = Date.now();
       if (isBinary) return;
       let frame: ServerFrame;
       try {
@@ -319,7 +322,15 @@ export class ChatClient extends EventEmitter {
   private schedulePing(clientTimeoutMs: number): void {
     const every = Math.min(this.options.pingMs ?? 5_000, Math.max(100, clientTimeoutMs / 3));
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    this.pingTimer = setInterval(() => this.write({ type: 'ping' }), every);
+    this.lastHeard = Date.now();
+    this.pingTimer = setInterval(() => {
+      // A server that stopped answering without closing (a frozen machine, a cut cable): give up on it.
+      if (Date.now() - this.lastHeard > 3 * every) {
+        this.log(`${this.user}: nothing from ${this.server} for ${Date.now() - this.lastHeard} ms; reconnecting`);
+        return this.dropConnection();
+      }
+      this.write({ type: 'ping' });
+    }, every);
   }
   // #endregion frames
 
