@@ -148,4 +148,9 @@ export function expectSameGapFreeRooms(clients: ChatClient[], rooms: string[]): 
     for (const [key, seq] of acked) expect(bySender.get(key), `${room}: confirmed send ${key} appears once, at seq ${seq}`).toEqual([seq]);
     expect(bySender.size, `${room}: every message shown is a confirmed send, none twice`).toBe(n);
   }
+  // Only cuts (1006) and a server's shutdown (1001): no client was timed out (4000), dropped as a slow consumer
+  // (4008: its socket takes our frames, so the server must count them out of its queue) or closed for flooding.
+  for (const c of clients) {
+    expect(c.closes.filter((x) => x.code !== 1006 && x.code !== 1001), `${c.user} was not closed by a server`).toEqual([]);
+  }
 }

@@ -82,6 +82,8 @@ export class ChatClient extends EventEmitter {
   private readonly online = new Map<string, string[]>();
   readonly acks = new Map<number, Ack>();
   readonly errors: Extract<ServerFrame, { type: 'error' }>[] = [];
+  /** How each connection ended (1006: cut without a close frame; 4000, 4008, 1008, 1001: the server closed it). */
+  readonly closes: { code: number; reason: string }[] = [];
 
   private ws: WebSocket | null = null;
   private welcomed = false;
@@ -205,6 +207,7 @@ export class ChatClient extends EventEmitter {
     ws.on('close', (code, reason) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      this.closes.push({ code, reason: reason.toString() });
       this.log(`${this.user}: connection to ${url} closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
       this.disconnected();
     });
