@@ -7,6 +7,7 @@ import type { RunResult } from './chat-load.ts';
 import {
   bottleneck,
   chart,
+  cpuPerMessage,
   fragment,
   pairs,
   ratioLines,
@@ -63,6 +64,10 @@ describe('summarize: the load generators added up', () => {
   it('adds the load generator CPU (% of one core) to the system processes', () => {
     expect(s.cpu).toEqual({ s1: 50, bus: 20, 'load generator': 50 }); // 1,000 ms of CPU in 2,000 ms
     expect(s.machineBusy).toBe(60);
+  });
+  it('CPU per message sent: % of a core over messages/s, in µs', () => {
+    expect(cpuPerMessage({ cpu: { bus: 40, s1: 20 }, sendsPerSec: 1000 })).toEqual({ bus: 400, s1: 200 });
+    expect(Number.isNaN(cpuPerMessage({ cpu: { bus: 1 }, sendsPerSec: 0 }).bus)).toBe(true);
   });
   it('of no samples gives NaN latencies, not a crash', () => {
     const empty = summarize([result({})], {});
@@ -164,7 +169,7 @@ describe('ratios and the table', () => {
     const lines = table(report);
     expect(lines[0]).toMatch(/fixed load \(500 sent\/s\)/);
     expect(lines).toHaveLength(2 + 5);
-    expect(lines[2]).toBe('| one server (course bus) | 5,000 | 1.50 / 10.0 | 3,000 | 30,000 | 50.0 / 200 | no process was CPU-bound (the bench processes used 90% of a core, of 200%) |');
+    expect(lines[2]).toBe('| one server (course bus in memory) | 5,000 | 1.50 / 10.0 | 3,000 | 30,000 | 50.0 / 200 | no process was CPU-bound (the bench processes used 90% of a core, of 200%) |');
     expect(lines[4]).toMatch(/\| 10,000 \(7 missing\) \|/);
   });
 });
@@ -207,11 +212,12 @@ describe('the page part', () => {
     expect(md).toMatch(/course bus without DATA_DIR/);
     expect(md).toMatch(/appendfsync always/);
     expect(md).toContain('whole machine 70% busy');
+    expect(md).toContain('one server (course bus in memory): s1 50% (167 µs), load generator 40% (133 µs)'); // 3,000 sent/s
     expect(md).toContain('Load average 1.0, 2.0, 3.0 at the start, 4.0, 5.0, 6.0 at the end');
   });
   it('reports copies that never arrived and closed connections', () => {
-    expect(md).toContain('Redis, 2 servers, flat out: 7 of 1,000 copies never arrived; 3 sends refused (not counted as sent); connections closed: 2× 4008.');
-    expect(md).toContain('What the servers and buses reported during the run: course bus, 2 servers: 1× s1 lost the bus.');
+    expect(md).toContain('Redis in memory, 2 servers, flat out: 7 of 1,000 copies never arrived; 3 sends refused (not counted as sent); connections closed: 2× 4008.');
+    expect(md).toContain('What the servers and buses reported during the run: course bus in memory, 2 servers: 1× s1 lost the bus.');
   });
   it('escapes text from outside (the note) and compiles as a Vue template: no mustaches', () => {
     expect(md).toContain('a &lt;busy&gt; machine');

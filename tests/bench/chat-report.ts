@@ -74,6 +74,16 @@ export interface ChatBenchReport {
   seconds: number;
 }
 
+/** How each system is named on the page (also for a report saved before a label changed). */
+export const LABELS: Record<SystemKey, string> = {
+  'one-server': 'one server (course bus in memory)',
+  bus: 'course bus in memory, 2 servers',
+  redis: 'Redis in memory, 2 servers',
+  'bus-fsync': 'course bus with fsync, 2 servers',
+  'redis-fsync': 'Redis with fsync, 2 servers',
+};
+export const nameOf = (s: Pick<SystemRun, 'key' | 'label'>): string => LABELS[s.key] ?? s.label;
+
 // ---- figures from the workers' results ----------------------------------------------------------------
 
 /** Adds up the workers' results of one window. `cpu` is the CPU % of one core of each server-side process. */
@@ -139,6 +149,13 @@ export function bottleneck(system: Record<string, number>, workers: number[], ma
   return `no process was CPU-bound (the bench's processes used ${Math.round(ours)}% of a core, of ${cores * 100}%)`;
 }
 
+/** CPU time per message sent, in µs, per process role: how much work a message costs each process. */
+export function cpuPerMessage(p: Pick<PhaseResult, 'cpu' | 'sendsPerSec'>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [role, percent] of Object.entries(p.cpu)) out[role] = p.sendsPerSec > 0 ? ((percent / 100) * 1e6) / p.sendsPerSec : NaN;
+  return out;
+}
+
 // ---- formatting ----------------------------------------------------------------------------------------
 
 const latencyText = (p: Percentiles) => `${msText(p.p50)} / ${msText(p.p99)}`;
@@ -178,7 +195,7 @@ export function table(r: Pick<ChatBenchReport, 'systems' | 'settings'>): string[
     const closed = sys.phases.closed;
     const lost = (p: PhaseResult) => (p.missing > 0 ? ` (${int(p.missing)} missing)` : '');
     lines.push(
-      `| ${escapeXml(sys.label)} | ` +
+      `| ${escapeXml(nameOf(sys))} | ` +
         (rate === undefined ? '– | – | ' : `${int(rate.deliveredPerSec)}${lost(rate)} | ${latencyText(rate.latency)} | `) +
         (closed === undefined ? '– | – | – | – |' : `${int(closed.sendsPerSec)} | ${int(closed.deliveredPerSec)}${lost(closed)} | ${latencyText(closed.latency)} | ${escapeXml(closed.bottleneck)} |`),
     );
@@ -227,7 +244,7 @@ export function chart(r: Pick<ChatBenchReport, 'systems' | 'settings'>): string 
   const maxDelivered = Math.max(1, ...systems.map((s) => s.phases.closed?.deliveredPerSec ?? 0));
   for (const s of systems) {
     const v = s.phases.closed?.deliveredPerSec ?? NaN;
-    parts.push(`<text x="${labelWidth - 8}" y="${y + 16}" text-anchor="end" font-size="12">${escapeXml(s.label)}</text>`);
+    parts.push(`<text x="${labelWidth - 8}" y="${y + 16}" text-anchor="end" font-size="12">${escapeXml(nameOf(s))}</text>`);
     if (Number.isFinite(v)) {
       const w = Math.max(1, (v / maxDelivered) * barMax);
       parts.push(`<rect data-value="${Math.round(v)}" x="${labelWidth}" y="${y + 4}" width="${w.toFixed(1)}" height="${row - 8}" style="${BAR_STYLES[0]}" />`);
@@ -253,7 +270,7 @@ export function chart(r: Pick<ChatBenchReport, 'systems' | 'settings'>): string 
   const maxLatency = Math.max(1, ...systems.map((s) => s.phases.rate?.latency.p99 ?? 0).filter(Number.isFinite));
   for (const s of systems) {
     const lat = s.phases.rate?.latency;
-    parts.push(`<text x="${labelWidth - 8}" y="${y + 22}" text-anchor="end" font-size="12">${escapeXml(s.label)}</text>`);
+    parts.push(`<text x="${labelWidth - 8}" y="${y + 22}" text-anchor="end" font-size="12">${escapeXml(nameOf(s))}</text>`);
     if (lat === undefined || !Number.isFinite(lat.p50)) {
       parts.push(`<text x="${labelWidth + 6}" y="${y + 22}" font-size="12" font-style="italic">not measured</text>`);
     } else {
@@ -271,9 +288,9 @@ export function chart(r: Pick<ChatBenchReport, 'systems' | 'settings'>): string 
 
   const desc =
     'Copies delivered per second flat out: ' +
-    systems.map((s) => `${s.label} ${int(s.phases.closed?.deliveredPerSec ?? NaN)}`).join(', ') +
+    systems.map((s) => `${nameOf(s)} ${int(s.phases.closed?.deliveredPerSec ?? NaN)}`).join(', ') +
     `. Delivery latency at ${offered} messages/s sent, p50 / p99 in ms: ` +
-    systems.map((s) => `${s.label} ${s.phases.rate === undefined ? 'not measured' : latencyText(s.phases.rate.latency)}`).join(', ') +
+    systems.map((s) => `${nameOf(s)} ${s.phases.rate === undefined ? 'not measured' : latencyText(s.phases.rate.latency)}`).join(', ') +
     '.';
   const height = y + 6;
   return [
@@ -292,7 +309,7 @@ export function fragment(r: ChatBenchReport): string {
   const s = r.settings;
   const date = r.date.slice(0, 10);
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(', ');
-  const buses = r.systems.map((sys) => `${escapeXml(sys.label)}: ${sys.servers} server${sys.servers === 1 ? '' : 's'}, ${escapeXml(sys.bus)}`).join('; ');
+  const buses = r.systems.map((sys) => `${escapeXml(nameOf(sys))}: ${sys.servers} server${sys.servers === 1 ? '' : 's'}, ${escapeXml(sys.bus)}`).join('; ');
   const problems = r.systems.flatMap((sys) =>
     (['rate', 'closed'] as const).flatMap((phase) => {
       const p = sys.phases[phase];
@@ -305,17 +322,18 @@ export function fragment(r: ChatBenchReport): string {
         Object.keys(p.errors).length > 0 ? `error frames: ${counts(p.errors)}` : '',
         Object.keys(p.closes).length > 0 ? `connections closed: ${counts(p.closes)}` : '',
       ].filter((x) => x !== '');
-      return what.length === 0 ? [] : [`${escapeXml(sys.label)}, ${phase === 'rate' ? 'fixed load' : 'flat out'}: ${escapeXml(what.join('; '))}.`];
+      return what.length === 0 ? [] : [`${escapeXml(nameOf(sys))}, ${phase === 'rate' ? 'fixed load' : 'flat out'}: ${escapeXml(what.join('; '))}.`];
     }),
   );
   const events = r.systems
     .filter((sys) => Object.keys(sys.events).length > 0)
-    .map((sys) => `${escapeXml(sys.label)}: ${escapeXml(counts(sys.events))}.`);
+    .map((sys) => `${escapeXml(nameOf(sys))}: ${escapeXml(counts(sys.events))}.`);
   const cpuLines = r.systems.map((sys) => {
     const c = sys.phases.closed?.cpu ?? {};
     const busy = sys.phases.closed?.machineBusy;
+    const per = sys.phases.closed === undefined ? {} : cpuPerMessage(sys.phases.closed);
     return (
-      `${escapeXml(sys.label)}: ${Object.entries(c).map(([k, v]) => `${escapeXml(k)} ${Math.round(v)}%`).join(', ')}` +
+      `${escapeXml(nameOf(sys))}: ${Object.entries(c).map(([k, v]) => `${escapeXml(k)} ${Math.round(v)}% (${int(per[k] ?? NaN)} µs)`).join(', ')}` +
       (busy === undefined || !Number.isFinite(busy) ? '' : ` (whole machine ${Math.round(busy)}% busy)`)
     );
   });
@@ -340,7 +358,7 @@ export function fragment(r: ChatBenchReport): string {
         `per connection, which is left as it is. Each window is ${s.durationMs / 1000} s after ${s.warmupMs / 1000} s of warm-up; copies of window messages may still arrive for ${s.drainMs / 1000} s after it.`,
       `The systems: ${buses}. Both buses in memory is like with like: Redis started with --save '' --appendonly no, the course bus without DATA_DIR (so without its fsync)` +
         (s.durable ? '; the "with fsync" rows give the course bus a DATA_DIR (fsync before every answer, group commit) and Redis --appendonly yes --appendfsync always.' : '.'),
-      `CPU used flat out, in % of one core (the machine has ${r.machine.cores}): ${cpuLines.join('; ')}. ` +
+      `CPU used flat out, in % of one core (the machine has ${r.machine.cores}) and in brackets per message sent (less disturbed by other programs than the rates): ${cpuLines.join('; ')}. ` +
         `Load average ${load(r.machine.loadAverageAtStart)} at the start, ${load(r.machine.loadAverageAtEnd)} at the end (other programs were running too).`,
       ...problems,
       ...(events.length === 0 ? [] : [`What the servers and buses reported during the run: ${events.join(' ')}`]),

@@ -33,6 +33,8 @@ import { REDIS_MISSING, redisAvailable } from '../helpers/redis.ts';
 import { cpuMs } from './servers.ts';
 import type { ConnectCommand, RunCommand, RunResult, WorkerCommand, WorkerReply } from './chat-load.ts';
 import {
+  cpuPerMessage,
+  LABELS,
   ratioLines,
   renderSavedChatReport,
   systemEvents,
@@ -100,11 +102,11 @@ interface Running {
 }
 
 const SYSTEMS: Record<SystemKey, { label: string; servers: number; kind: 'bus' | 'redis'; durable: boolean }> = {
-  'one-server': { label: 'one server (course bus)', servers: 1, kind: 'bus', durable: false },
-  bus: { label: 'course bus, 2 servers', servers: 2, kind: 'bus', durable: false },
-  redis: { label: 'Redis, 2 servers', servers: 2, kind: 'redis', durable: false },
-  'bus-fsync': { label: 'course bus with fsync, 2 servers', servers: 2, kind: 'bus', durable: true },
-  'redis-fsync': { label: 'Redis with fsync, 2 servers', servers: 2, kind: 'redis', durable: true },
+  'one-server': { label: LABELS['one-server'], servers: 1, kind: 'bus', durable: false },
+  bus: { label: LABELS.bus, servers: 2, kind: 'bus', durable: false },
+  redis: { label: LABELS.redis, servers: 2, kind: 'redis', durable: false },
+  'bus-fsync': { label: LABELS['bus-fsync'], servers: 2, kind: 'bus', durable: true },
+  'redis-fsync': { label: LABELS['redis-fsync'], servers: 2, kind: 'redis', durable: true },
 };
 
 function redisVersion(): string | null {
@@ -178,10 +180,12 @@ function startWorker(): Worker {
   const child = fork(new URL('./chat-load.ts', import.meta.url).pathname, [], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   workers.add(child);
   child.on('exit', () => workers.delete(child));
+  child.on('error', () => {}); // a send on a closed channel; its exit says the rest
   const waiting: { type: string; resolve: (r: WorkerReply) => void; reject: (e: Error) => void }[] = [];
   const worker: Worker = {
     child,
-    ask: (cmd) => child.send(cmd),
+    // A process already gone (Ctrl-C reached it first) has no channel: nothing to tell it then.
+    ask: (cmd) => void (child.connected && child.send(cmd, () => {})),
     next: (type) =>
       new Promise((resolve, reject) => waiting.push({ type, resolve: resolve as (r: WorkerReply) => void, reject })),
   };
@@ -279,7 +283,8 @@ async function measure(system: Running, pool: Worker[], phase: Phase): Promise<P
     `   => ${int(result.sendsPerSec)} sent/s, ${int(result.deliveredPerSec)} copies delivered/s, latency p50 ${msText(result.latency.p50)} ms, p99 ${msText(result.latency.p99)} ms` +
       (trouble.length > 0 ? `; ${trouble.join('; ')}` : ''),
   );
-  print(`      CPU (% of a core): ${Object.entries(result.cpu).map(([k, v]) => `${k} ${Math.round(v)}`).join(', ')}; whole machine ${Math.round(result.machineBusy)}% busy; limited by ${result.bottleneck}`);
+  const per = cpuPerMessage(result);
+  print(`      CPU (% of a core, µs per message): ${Object.entries(result.cpu).map(([k, v]) => `${k} ${Math.round(v)}% ${int(per[k] ?? NaN)} µs`).join(', ')}; whole machine ${Math.round(result.machineBusy)}% busy; limited by ${result.bottleneck}`);
   return result;
 }
 
@@ -308,11 +313,7 @@ async function stopWorkers(pool: Worker[]): Promise<void> {
         new Promise<void>((resolve) => {
           if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
           w.child.once('exit', () => resolve());
-          try {
-            w.ask({ type: 'close' });
-          } catch {
-            w.child.kill('SIGKILL');
-          }
+          w.ask({ type: 'close' });
           setTimeout(() => w.child.kill('SIGKILL'), 3_000).unref();
         }),
     ),
