@@ -1,6 +1,6 @@
 // `npm run test:docker`: the work queue in real containers, built from the learners' Dockerfile, with real crashes.
 //
-// What it does, in order (each step prints a progress line; the run takes two to three minutes):
+// What it does, in order (each step prints a progress line; the run takes three to four minutes):
 //   1. checks docker/Dockerfile statically (a quick look before a long build) and that
 //      `docker-compose config` accepts docker/queue/compose.yaml;
 //   2. starts a private dockerd (or uses the one DOCKER_HOST points at) and, since no registry is reachable,
@@ -15,7 +15,11 @@
 //   6. SIGKILLs the broker and starts it again, and checks that nothing acknowledged was lost;
 //   7. the store (Part II): docker/store/compose.yaml on the same image, a real partition (network disconnect)
 //      and a crashed leader (tests/docker/store-scenarios.ts);
-//   8. always cleans up: containers, network, volume, images, temporary files, and the daemon if it started one.
+//   8. the chat (Part III): docker/chat/compose.yaml on the same image, Node chat clients on both servers'
+//      published ports, a chat server's container SIGKILLed (its clients resume on the other: no gap, no
+//      duplicate), started again (history is in the bus), and the bus SIGKILLed and started on its volume
+//      (tests/docker/chat-scenarios.ts);
+//   9. always cleans up: containers, network, volumes, images, temporary files, and the daemon if it started one.
 // It ends with `N passed, M failed` and exits 1 if anything failed.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,6 +36,7 @@ import { ComposeProject } from './compose.ts';
 import { run, waitFor, log } from './exec.ts';
 import { crashBrokerScenario, killWorkerScenario, type Check } from './scenarios.ts';
 import { StoreRun } from './store-scenarios.ts';
+import { ChatRun } from './chat-scenarios.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const COMPOSE_FILE = join(REPO, 'docker/queue/compose.yaml');
@@ -70,6 +75,7 @@ function freePort(): Promise<number> {
 let daemon: Daemon | undefined;
 let project: ComposeProject | undefined;
 let store: StoreRun | undefined;
+let chat: ChatRun | undefined;
 let imageBuilt = false;
 let baseMade = false; // true only when this run made the stand-in (a daemon's own node:20-slim is left alone)
 let registry: CacheRegistry | undefined;
@@ -85,6 +91,7 @@ function cleanup(): Promise<void> {
       if (down.code !== 0) log(`cleanup: compose down failed: ${down.stderr.trim()}`);
     }
     if (store) await store.cleanup();
+    if (chat) await chat.cleanup();
     if (registry) await registry.close();
     rmSync(tempDir, { recursive: true, force: true });
     for (const [image, ours] of [[IMAGE, imageBuilt], [BASE, baseMade]] as const) {
@@ -203,6 +210,10 @@ async function main(): Promise<void> {
   const queue = project;
   store = new StoreRun((file, name, storeEnv) => new ComposeProject(file, name, storeEnv, queue.docker), daemon.env, check);
   await store.run(join(REPO, 'docker/store/compose.yaml'), IMAGE, freePort);
+
+  // 8. The chat, on the image just built.
+  chat = new ChatRun((file, name, chatEnv) => new ComposeProject(file, name, chatEnv, queue.docker), daemon.env, check);
+  await chat.run(join(REPO, 'docker/chat/compose.yaml'), IMAGE, freePort);
 }
 
 try {
@@ -216,6 +227,7 @@ if (failed > 0 && project) {
   log('service logs (last lines), to see why:');
   console.log(await project.logs().catch((e: unknown) => String(e)));
   if (store) console.log(await store.logs().catch((e: unknown) => String(e)));
+  if (chat) console.log(await chat.logs().catch((e: unknown) => String(e)));
 }
 await cleanup();
 console.log(`\n${results.length - failed} passed, ${failed} failed`);
