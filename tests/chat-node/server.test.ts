@@ -119,7 +119,7 @@ describe('stopping', () => {
 });
 
 describe('the bus goes down and comes back', () => {
-  it('health says 503 and sends are refused as unavailable; after it returns the resend is stored once and nobody has a gap', async () => {
+  it('health says 503 and sends are refused as unavailable; after it returns the resend is stored once, a client that joined meanwhile catches up, nobody has a gap', async () => {
     const busPort = await restartablePort(); // the bus comes back on it
     const dataDir = path.join(makeTempDir('chat-bus-'), 'bus');
     const startBus = async () => {
@@ -134,6 +134,7 @@ describe('the bus goes down and comes back', () => {
     const [u1, u2] = ports.map((p) => `ws://127.0.0.1:${p}/ws`) as [string, string];
     const ada = new ChatClient({ urls: [u1], user: 'ada' });
     const bob = new ChatClient({ urls: [u2], user: 'bob' });
+    const others: ChatClient[] = [];
     try {
       for (const c of [ada, bob]) c.join('lobby');
       ada.send('lobby', 'before');
@@ -145,16 +146,21 @@ describe('the bus goes down and comes back', () => {
       bob.send('lobby', 'bob too');
       await waitFor('the sends are refused as unavailable', () => ada.errors.some((e) => e.code === 'unavailable') && bob.errors.some((e) => e.code === 'unavailable'));
       expect(ada.unconfirmed() + bob.unconfirmed()).toBe(2);
+      // Someone joins while the bus is down: its first read fails, and it must still catch up later.
+      const carol = new ChatClient({ urls: [u2], user: 'carol' });
+      carol.join('lobby');
+      others.push(carol);
+      await waitFor('carol is welcomed', () => carol.server === 's2');
 
       bus = await startBus();
       await waitFor('s1 healthy again', async () => (await fetch(`http://127.0.0.1:${ports[0]}/health`)).status === 200);
       ada.send('lobby', 'after');
-      const expected = await settle([ada, bob], ['lobby']);
+      const expected = await settle([ada, bob, ...others], ['lobby'], 30_000);
       expect(expected).toEqual({ lobby: 4 });
-      expectSameGapFreeRooms([ada, bob], ['lobby']);
+      expectSameGapFreeRooms([ada, bob, ...others], ['lobby']);
       expect(ada.shown('lobby').map((m) => m.text)).toContain('while the bus is down');
     } finally {
-      await Promise.all([ada.close(), bob.close()]);
+      await Promise.all([ada, bob, ...others].map((c) => c.close()));
     }
   });
 });
