@@ -115,6 +115,7 @@ export class ChatServer {
   private busUp = false;
   private busProblem = '';
   private stopping = false;
+  private readFailures = { count: 0, printedAt: 0 };
   readonly counters = { connections: 0, frames: 0, sent: 0, appends: 0, reads: 0, coreErrors: 0, binaryFrames: 0 };
 
   constructor(
@@ -276,7 +277,7 @@ export class ChatServer {
         this.bus.read(room, after, limit).then(
           (page) => this.input({ kind: 'history', after, page }),
           (err: Error) => {
-            this.print(`${this.id}: bus read of ${room} after ${after} failed: ${err.message}`);
+            this.noteReadFailure(`${room} after ${after}: ${err.message}`);
             this.input({ kind: 'read-failed', room, after, reason: err.message });
           },
         );
@@ -286,6 +287,15 @@ export class ChatServer {
         this.bus.beat(request.beat);
         return;
     }
+  }
+  /** While the bus is down the core retries reads every tick: say so once every few seconds, not every time. */
+  private noteReadFailure(what: string): void {
+    this.readFailures.count++;
+    const now = Date.now();
+    if (now - this.readFailures.printedAt < 5_000) return;
+    const more = this.readFailures.count > 1 ? ` (${this.readFailures.count - 1} more since the last report)` : '';
+    this.print(`${this.id}: a bus read failed: ${what}${more}; the core asks again`);
+    this.readFailures = { count: 0, printedAt: now };
   }
   // #endregion effects
 
