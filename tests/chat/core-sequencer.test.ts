@@ -28,12 +28,16 @@ describe('append', () => {
     expect(s.rooms.b!.next).toBe(2);
   });
 
-  it('does not change the state it was given', () => {
+  it('updates the state it was given in place and returns it (a resend changes nothing)', () => {
     const s = appendAll([draft('a', 'c1', 1)]);
     const copy = structuredClone(s);
-    append(s, draft('a', 'c1', 2));
-    append(s, draft('b', 'c2', 1));
+    expect(append(s, draft('a', 'c1', 1)).state).toBe(s);
     expect(s).toEqual(copy);
+    expect(append(s, draft('a', 'c1', 2)).state).toBe(s);
+    expect(append(s, draft('b', 'c2', 1)).state).toBe(s);
+    expect(s.rooms.a!.history.map((m) => m.seq)).toEqual([1, 2]);
+    expect(s.rooms.b!.next).toBe(2);
+    expect(Object.keys(s.seen.c1!)).toEqual(['1', '2']);
   });
 
   it('a resend (same clientId and id) gets the seq it already had and changes nothing', () => {

@@ -111,7 +111,7 @@ describe('exercise 07 fails the wrong receivers, each where it goes wrong', () =
     const r = await runWrong(EX, '07-ignores-gap.ts');
     for (const name of [JOIN, IN_ORDER, EARLY]) passed(r.stdout, name);
     expect(failed(r.stdout, GAP)).toContain('hint: Move last to 40');
-    expect(failed(r.stdout, CHATS)).toMatch(/gap notice \d+\.\.\d+\.\n {4}Expected: show \[[\d, ]+\]/);
+    expect(failed(r.stdout, CHATS)).toMatch(/gap notice \d+\.\.\d+\.\n {4}Expected: show \[[\d, ]*\]/);
   });
 
   it('changes the held list it is given: the frozen input stops it, and the hint says to copy', async () => {

@@ -35,7 +35,11 @@ export function emptySequencer(): SequencerState {
 // #endregion state
 
 // #region append
-/** Number a message: the room's next seq, or the seq it already got if this is a resend. */
+/**
+ * Number a message: the room's next seq, or the seq it already got if this is a resend. Like the chat server's
+ * core, it updates `state` in place (and returns it): copying a thousand messages of history and the memory
+ * of every client for each message would cost more than everything else the bus does.
+ */
 export function append(
   state: SequencerState,
   draft: Draft,
@@ -43,32 +47,24 @@ export function append(
 ): { state: SequencerState; message: ChatMessage; duplicate: boolean } {
   const earlier = state.seen[draft.clientId]?.[String(draft.id)];
   if (earlier !== undefined) {
-    const log = state.rooms[earlier.room];
-    const kept = log?.history.find((m) => m.seq === earlier.seq);
+    const kept = state.rooms[earlier.room]?.history.find((m) => m.seq === earlier.seq);
     const message = kept ?? { ...draft, room: earlier.room, seq: earlier.seq };
     return { state, message, duplicate: true };
   }
-  const log = state.rooms[draft.room] ?? { next: 1, history: [] };
+  const log = (state.rooms[draft.room] ??= { next: 1, history: [] });
   const message: ChatMessage = { ...draft, seq: log.next };
-  const history = [...log.history, message].slice(-config.historyLimit);
-  return {
-    state: {
-      rooms: { ...state.rooms, [draft.room]: { next: log.next + 1, history } },
-      seen: { ...state.seen, [draft.clientId]: remember(state.seen[draft.clientId], message, config.dedupeLimit) },
-    },
-    message,
-    duplicate: false,
-  };
+  log.next += 1;
+  log.history.push(message);
+  if (log.history.length > config.historyLimit) log.history.splice(0, log.history.length - config.historyLimit);
+  remember((state.seen[draft.clientId] ??= {}), message, config.dedupeLimit);
+  return { state, message, duplicate: false };
 }
 
-function remember(
-  ids: Record<string, { room: string; seq: number }> | undefined,
-  message: ChatMessage,
-  limit: number,
-): Record<string, { room: string; seq: number }> {
-  const entries = Object.entries(ids ?? {});
-  entries.push([String(message.id), { room: message.room, seq: message.seq }]);
-  return Object.fromEntries(entries.slice(-limit));
+/** Remember where a client's message went; forget its lowest ids beyond `limit` (a client's ids only grow). */
+function remember(ids: Record<string, { room: string; seq: number }>, message: ChatMessage, limit: number): void {
+  ids[String(message.id)] = { room: message.room, seq: message.seq };
+  const keys = Object.keys(ids); // whole-number keys come in ascending order
+  for (const key of keys.slice(0, Math.max(0, keys.length - limit))) delete ids[key];
 }
 // #endregion append
 
