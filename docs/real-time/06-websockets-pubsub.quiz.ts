@@ -150,7 +150,7 @@ export const questions: QuizQuestion[] = [
       {
         text: 'Everything from those two seconds, once it reconnects, because Redis queues messages for known subscribers; that is at-least-once.',
         explanation:
-          'That describes a system that stores messages until they are acknowledged, like Redis Streams or Kafka. Plain pub/sub forgets a message as soon as it has handed it to whoever was subscribed.',
+          'That describes a system that keeps messages so they can be read again, like a Redis stream or a Kafka log. Plain pub/sub forgets a message as soon as it has handed it to whoever was subscribed.',
       },
       {
         text: 'Everything exactly once, because TCP retransmits whatever was lost while the connection was down.',

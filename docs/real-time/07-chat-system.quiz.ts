@@ -17,7 +17,7 @@ export const questions: QuizQuestion[] = [
       {
         text: 'Nothing odd: NTP keeps server clocks within a microsecond of each other, far closer than two messages.',
         explanation:
-          'NTP over a real network is good to milliseconds at best, and tens of milliseconds or worse on a congested link; it can even step a clock backwards. Messages in a busy room are milliseconds apart.',
+          'NTP is nowhere near that: over the internet its error is tens of milliseconds at best, worse on a congested link (DDIA ch. 8), and it can even step a clock backwards. Messages in a busy room are milliseconds apart.',
       },
       {
         text: 'Messages from s2 arrive 300 ms late on every screen, but they are always shown in the right order.',
