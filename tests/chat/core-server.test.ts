@@ -192,7 +192,7 @@ describe('sending', () => {
     s.connect('c1', 'ada');
     const draft = { room: 'a', from: 'ada', text: 'hi', clientId: 'id-c1', id: 4 };
     expect(to(s.in({ kind: 'append-failed', conn: 'c1', draft, reason: 'bus down' }), 'c1')).toEqual([
-      { type: 'error', code: 'unavailable', message: 'message not stored (bus down); send it again with the same id', room: 'a', id: 4 },
+      { type: 'error', code: 'unavailable', message: 'not confirmed (bus down): it may or may not be stored; send it again with the same id (never stored twice)', room: 'a', id: 4 },
     ]);
   });
 

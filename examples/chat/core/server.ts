@@ -118,7 +118,7 @@ export function step(state: ServerState, input: ServerInput): ServerEffects {
       send(work, input.conn, {
         type: 'error',
         code: 'unavailable',
-        message: `message not stored (${input.reason}); send it again with the same id`,
+        message: `not confirmed (${input.reason}): it may or may not be stored; send it again with the same id (never stored twice)`,
         room: input.draft.room,
         id: input.draft.id,
       });

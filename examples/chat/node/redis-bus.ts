@@ -6,7 +6,7 @@
 // Why Redis Streams fit a chat room's history:
 //   - A stream is an append-only log whose entries have ordered ids. We choose the id ourselves: `0-<seq>`,
 //     so the stream's order IS the room's order, and "everything after seq 41" is one command:
-//     XRANGE room (0-41 + COUNT 100 (the "(" makes the start exclusive).
+//     XRANGE room (0-41 + COUNT 200 (the "(" makes the start exclusive).
 //   - XADD ... MAXLEN 1000 keeps the newest 1,000 entries and drops the oldest: bounded history in the same
 //     step as the append. The first entry left tells a client how far back it can resume.
 //   - Resume after a reconnect is just a read from the last seq a client saw, on any chat server, because
