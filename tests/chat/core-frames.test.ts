@@ -10,7 +10,8 @@ const ROOM_MSG = 'must be 1-32 characters of a-z, 0-9 and "-", starting with a l
 describe('parseClientFrame: good frames', () => {
   it('accepts each frame type and returns exactly its fields', () => {
     expect(parse({ type: 'hello', user: 'Ada L', clientId: 'c_1-X' })).toEqual({ ok: true, frame: { type: 'hello', user: 'Ada L', clientId: 'c_1-X' } });
-    expect(parse({ type: 'join', room: 'a' })).toEqual({ ok: true, frame: { type: 'join', room: 'a' } });
+    // A join without `after` has no `after` key at all (not `after: undefined`).
+    expect(parse({ type: 'join', room: 'a' })).toStrictEqual({ ok: true, frame: { type: 'join', room: 'a' } });
     expect(parse({ type: 'join', room: 'a', after: 0 })).toEqual({ ok: true, frame: { type: 'join', room: 'a', after: 0 } });
     expect(parse({ type: 'join', room: 'a', after: 17 })).toEqual({ ok: true, frame: { type: 'join', room: 'a', after: 17 } });
     expect(parse({ type: 'leave', room: '0-b' })).toEqual({ ok: true, frame: { type: 'leave', room: '0-b' } });
@@ -43,6 +44,7 @@ describe('parseClientFrame: every error', () => {
     ['no type', {}, 'bad-frame', '"type" must be one of hello, join, leave, send, ping'],
     ['type not a string', { type: 1 }, 'bad-frame', '"type" must be one of hello, join, leave, send, ping'],
     ['unknown type', { type: 'shout' }, 'bad-frame', '"type" must be one of hello, join, leave, send, ping'],
+    ['type an array that reads as a type', { type: ['ping'] }, 'bad-frame', '"type" must be one of hello, join, leave, send, ping'],
     ['inherited type', { type: 'toString' }, 'bad-frame', '"type" must be one of hello, join, leave, send, ping'],
     ['extra field', { type: 'ping', room: 'a' }, 'bad-frame', 'ping: unknown field "room"'],
     ['__proto__ field', '{"type":"leave","room":"a","__proto__":{}}', 'bad-frame', 'leave: unknown field "__proto__"'],
@@ -105,12 +107,14 @@ describe('bus values', () => {
 
   it('a draft needs every field valid', () => {
     expect(isDraft(draft)).toBe(true);
+    expect(isDraft({ ...draft, text: 'x' })).toBe(true);
     for (const broken of [
       { ...draft, room: 'A' },
       { ...draft, room: 1 },
       { ...draft, from: '' },
       { ...draft, text: '' },
       { ...draft, text: 1 },
+      { ...draft, text: ['x'] },
       { ...draft, clientId: 'a.b' },
       { ...draft, clientId: 1 },
       { ...draft, id: 0 },

@@ -45,8 +45,10 @@ describe('accept', () => {
     const { receiver, shown } = feed(emptyReceiver(), [m(1), m(2), m(1), m(2), m(3)]);
     expect(shown).toEqual([1, 2, 3]);
     expect(receiver.rooms.a).toEqual({ last: 3, held: [], caughtUp: false });
-    const dup = accept(receiver, m(2));
-    expect(dup).toEqual({ receiver, show: [] });
+    // A duplicate changes nothing: the very same receiver comes back.
+    for (const seq of [1, 2, 3]) expect(accept(receiver, m(seq))).toStrictEqual({ receiver, show: [] });
+    expect(accept(receiver, m(3)).receiver).toBe(receiver);
+    expect(accept(receiver, m(2)).receiver).toBe(receiver);
   });
 
   it('holds an early message until the ones before it come, then shows them all in order', () => {
