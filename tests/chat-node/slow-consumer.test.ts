@@ -1,7 +1,8 @@
 // A client that stops reading its socket. The chat server's queue for it counts the frames its socket has not
 // taken yet (ws's send callback, reported to the core as `flushed`); once the kernel's buffers are full that
 // count grows, and past the limit (core maxQueuedFrames) the server closes it as a slow consumer (4008) and
-// forgets it. Everyone else in the room goes on, never waiting for it and never closed.
+// forgets it. Everyone else in the room goes on, never waiting for it and never closed. And a client that reads
+// nothing at all answers no WebSocket ping either: the server cuts it off as a dead peer.
 
 import crypto from 'node:crypto';
 import net from 'node:net';
@@ -42,6 +43,19 @@ it('a client that stops reading is closed as a slow consumer (4008); the others 
     for (const x of senders) x.ws.terminate();
   }
 }, 120_000);
+
+it('a client that answers no WebSocket ping (a dead peer that never closed) is cut off and leaves the room', async () => {
+  // The application's own timeout is set far away, so only the WebSocket-level heartbeat can notice.
+  const cluster = await startChatCluster('course', 1, { CHAT_WS_PING_MS: '500', CHAT_CLIENT_TIMEOUT_MS: '600000' });
+  const s1 = cluster.server('s1');
+  const stuck = await stuckClient(s1.port);
+  try {
+    await waitFor('stuck is in the room', async () => ((await statusOf(s1)).rooms as Record<string, { members: string[] }>).busy?.members.includes('stuck'));
+    await waitFor('the server dropped it', async () => (await statusOf(s1)).connections === 0 && ((await statusOf(s1)).rooms as Record<string, unknown>).busy === undefined, 20_000);
+  } finally {
+    stuck.destroy();
+  }
+});
 
 const SENDERS = 20;
 const PER_SENDER = 400;
