@@ -123,6 +123,63 @@ describe('failed reads are retried on the tick', () => {
   });
 });
 
+describe('more edges', () => {
+  it('joining a room again is not a change: no beat, one membership', () => {
+    const s = new Server();
+    s.connect('c1');
+    s.joinAt('c1', 'a', 0, 1, 0);
+    expect(beats(s.frame('c1', { type: 'join', room: 'a', after: 0 }, 5))).toEqual([]);
+    expect(s.state.rooms.a!.members).toEqual(['c1']);
+  });
+
+  it('a failed read is not retried while another read of the room is under way', () => {
+    const s = new Server({ beatMs: 1e9 });
+    s.connect('c1');
+    s.connect('c2');
+    s.frame('c1', { type: 'join', room: 'a', after: 7 });
+    s.frame('c2', { type: 'join', room: 'a', after: 0 });
+    s.in({ kind: 'read-failed', room: 'a', after: 0, reason: 'down' });
+    expect(reads(s.in({ kind: 'tick', at: 2 }))).toEqual([]);
+  });
+
+  it('a repair page from the oldest message the bus keeps: the stream goes on from where it was', () => {
+    const s = new Server();
+    s.connect('c1');
+    s.joinAt('c1', 'a', 0, 1, 6);
+    expect(reads(s.in({ kind: 'bus-message', message: msg('a', 8) }))).toEqual([{ op: 'read', room: 'a', after: 6, limit: 200 }]);
+    const e = s.in({ kind: 'history', after: 6, page: page('a', 6, 6, 8) }); // the bus keeps 6..8
+    expect(types(to(e, 'c1'))).toEqual(['m7', 'm8']);
+    expect(reads(e)).toEqual([]);
+  });
+
+  it('a duplicate of the stream point\'s message asks for nothing, even after the stream jumped a bus gap', () => {
+    const s = new Server();
+    s.connect('c1');
+    s.joinAt('c1', 'a', 0, 1, 3);
+    s.connect('c2');
+    s.frame('c2', { type: 'join', room: 'a', after: 10 });
+    s.in({ kind: 'history', after: 10, page: page('a', 10, 6, 10) }); // the bus keeps 6..10: the stream jumps to 5
+    expect(s.state.rooms.a!.last).toBe(5);
+    expect(s.in({ kind: 'bus-message', message: msg('a', 5) })).toEqual({ sends: [], closes: [], bus: [] });
+  });
+
+  it('a member ahead of the stream whose own read failed reads on from where it is when a room page comes', () => {
+    const s = new Server();
+    s.connect('c1');
+    s.joinAt('c1', 'a', 0, 1, 2);
+    s.in({ kind: 'bus-message', message: msg('a', 450) }); // the room reads after 2
+    s.connect('c2');
+    s.frame('c2', { type: 'join', room: 'a', after: 300 });
+    s.in({ kind: 'read-failed', room: 'a', after: 300, reason: 'timeout' });
+    const e = s.in({ kind: 'history', after: 2, page: page('a', 2, 1, 450) }); // 3..202 of 450
+    expect(reads(e)).toEqual([
+      { op: 'read', room: 'a', after: 202, limit: 200 },
+      { op: 'read', room: 'a', after: 300, limit: 200 },
+    ]);
+    expect(to(e, 'c2')).toEqual([]);
+  });
+});
+
 describe('presence beats', () => {
   it('list each room\'s users sorted, whatever order they joined in', () => {
     const s = new Server();
