@@ -3,10 +3,12 @@
 // looks like HTML stays text; and when one server is killed, its tab reconnects to the other and catches up
 // with no gap and no duplicate. Every wait is for a condition (generous timeouts), never for a time.
 
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, seriousViolations } from '../site/harness.ts';
-import { stopAll } from '../helpers/processes.ts';
+import { makeTempDir, REPO_ROOT, stopAll, waitFor } from '../helpers/processes.ts';
 import { startChatStack, type ChatServerProc, type ChatStack } from './chat-processes.ts';
 
 const WAIT = { timeout: 30_000 };
@@ -22,7 +24,10 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 120_000);
 
+const runners: ChildProcess[] = [];
+
 afterAll(async () => {
+  for (const child of runners) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); // its processes follow (IPC)
   for (const context of contexts) await context.close().catch(() => undefined);
   await browser?.close().catch(() => undefined);
   await stopAll();
@@ -35,9 +40,9 @@ interface Tab {
   problems: string[];
 }
 
-/** A tab that loaded the page from `server` and knows both servers, its own first. */
+/** A tab that loaded the page from `server` and knows both servers, its own first (or the page at `url` as is). */
 async function openTab(
-  server: ChatServerProc,
+  server: ChatServerProc | string,
   opts: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark'; bypassCSP?: boolean } = {},
 ): Promise<Tab> {
   const context = await browser.newContext({
@@ -53,6 +58,10 @@ async function openTab(
     problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
     void dialog.dismiss();
   });
+  if (typeof server === 'string') {
+    await page.goto(server);
+    return { page, context, problems };
+  }
   const home = [stack, small].find((st) => st.servers.includes(server))!;
   const others = home.servers.filter((s) => s !== server);
   const servers = [server, ...others].map((s) => `127.0.0.1:${s.port}`).join(',');
@@ -311,5 +320,80 @@ describe('the browser chat client when history no longer has what it missed', ()
       '13 late 10',
     ]);
     expect([...ada.problems, ...bob.problems]).toEqual([]);
+  });
+});
+
+// The learner's way: `npm run example:chat` on moved ports (CHAT_BASE_PORT, as the runner advises when 7301 is
+// taken) and the page opened at its plain URL, no ?servers=: the page learns the other server from its own.
+describe('the browser chat client with npm run example:chat on other ports', () => {
+  interface Runner {
+    child: ChildProcess;
+    out: () => string;
+    exited: Promise<number | null>;
+    type(line: string): void;
+  }
+
+  function runner(env: Record<string, string>): Runner {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/chat/node/run.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    runners.push(child);
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    return { child, out: () => out, exited, type: (line) => child.stdin!.write(`${line}\n`) };
+  }
+
+  async function freeBase(): Promise<number> {
+    const canListen = (port: number) =>
+      new Promise<boolean>((resolve) => {
+        const s = net.createServer();
+        s.once('error', () => resolve(false));
+        s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+      });
+    for (;;) {
+      const base = 20_000 + Math.floor(Math.random() * 12_000);
+      if ((await Promise.all([0, 1, 2].map((i) => canListen(base + i)))).every(Boolean)) return base;
+    }
+  }
+
+  let base = 0;
+  let dataDir = '';
+  let run: Runner;
+
+  beforeAll(async () => {
+    base = await freeBase();
+    dataDir = makeTempDir('chat-browser-run-');
+    run = runner({ CHAT_BASE_PORT: String(base), DATA_DIR: dataDir });
+    await waitFor('the runner says the chat is up', () => run.out().includes('Type help for the commands'), 60_000);
+  }, 90_000);
+
+  it('a tab on the moved s1 (no ?servers=) moves to s2 when s1 is killed, and catches up', async () => {
+    const ada = await openTab(`http://localhost:${base + 1}/`);
+    const bob = await openTab(`http://localhost:${base + 2}/`);
+    await login(ada, 'ada', 'moved');
+    await login(bob, 'bob', 'moved');
+    await say(ada, 'moved', 'before');
+    await waitForText(bob, 'moved', 'before');
+
+    run.type('kill s1');
+    await waitFor('s1 killed', () => /s1 \(pid \d+\) killed with SIGKILL/.test(run.out()));
+    await say(ada, 'moved', 'ada while s1 is down');
+    await say(bob, 'moved', 'bob while s1 is down');
+
+    await waitForState(ada, 'caught-up', 's2');
+    await waitForText(ada, 'moved', 'bob while s1 is down');
+    await waitForText(bob, 'moved', 'ada while s1 is down');
+    await waitForText(ada, 'moved', 'ada while s1 is down');
+    const adaSaw = await messages(ada, 'moved');
+    expectGapFree(adaSaw);
+    expect(adaSaw).toEqual(await messages(bob, 'moved'));
+    expect(adaSaw).toHaveLength(3);
+    expect([...ada.problems, ...bob.problems]).toEqual([]);
+    run.type('restart s1');
+    await waitFor('s1 restarted', () => /s1 is pid \d+ now/.test(run.out()));
   });
 });

@@ -24,6 +24,9 @@ describe('starting', () => {
     const badBus = startScript(SERVER_SCRIPT, { CHAT_ID: 's1', PORT: '0', BUS: 'http://x:1' }, 'chat bad bus');
     expect((await badBus.exited).code).toBe(2);
     expect(badBus.lines.join('\n')).toContain('BUS must be ws://host:port (the course bus, e.g. ws://127.0.0.1:7300) or redis://host:port');
+    const badPeers = startScript(SERVER_SCRIPT, { CHAT_ID: 's1', PORT: '0', BUS: 'ws://127.0.0.1:1', CHAT_PEERS: '7301,"><b>' }, 'chat bad peers');
+    expect((await badPeers.exited).code).toBe(2);
+    expect(badPeers.lines.join('\n')).toContain('CHAT_PEERS must list chat servers as the browser reaches them');
   });
 
   it('names a taken port and the fix, and exits 1', async () => {
@@ -69,7 +72,9 @@ describe('HTTP', () => {
       const page = await fetch(`${s1.http}/`);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
-      expect(await page.text()).toContain('app.js');
+      const html = await page.text();
+      expect(html).toContain('app.js');
+      expect(html).toContain('<meta name="chat-peers" content="">'); // a free port, no CHAT_PEERS: only itself
       const js = await fetch(`${s1.http}/app.js`);
       expect(js.headers.get('content-type')).toMatch(/javascript/);
       expect((await js.text()).length).toBeGreaterThan(100);

@@ -3,8 +3,8 @@
 
 import fs from 'node:fs';
 import { describe as group, expect, it } from 'vitest';
-import { backoffMs, describe, nextServer, serverAddress, serverList, topologyPeers } from '../../examples/chat/web/connection.ts';
-import { clientPage } from '../../examples/chat/web/serve.ts';
+import { backoffMs, chooseServers, describe, nextServer, serverAddress, serverList, topologyPeers } from '../../examples/chat/web/connection.ts';
+import { clientPage, PEERS_META, withPeers } from '../../examples/chat/web/serve.ts';
 
 group('servers', () => {
   it('reads a server written three ways as the same HTTP origin and WebSocket URL', () => {
@@ -25,6 +25,25 @@ group('servers', () => {
     expect(topologyPeers('http://localhost:7302')).toEqual(['http://localhost:7301', 'http://localhost:7302']);
     expect(serverList('http://localhost:7302', topologyPeers('http://localhost:7302')).map((s) => s.http)).toEqual(['http://localhost:7302', 'http://localhost:7301']);
     expect(topologyPeers('http://127.0.0.1:40123')).toEqual([]);
+  });
+
+  it('reads a port alone as that port on the page’s own host', () => {
+    expect(serverAddress('7502', 'http://localhost:7501')).toEqual({ http: 'http://localhost:7502', ws: 'ws://localhost:7502/ws' });
+    expect(serverAddress(':7502', 'https://chat.example:7501')).toEqual({ http: 'https://chat.example:7502', ws: 'wss://chat.example:7502/ws' });
+    expect(serverAddress('7502')).toBeNull();
+    expect(serverAddress('99999', 'http://localhost:7501')).toBeNull();
+  });
+
+  it('uses the servers its own server listed (CHAT_PEERS) on any port, its own first; ?servers= overrides', () => {
+    const from7502 = chooseServers('http://127.0.0.1:7502', null, '7501,7502');
+    expect(from7502.map((s) => s.ws)).toEqual(['ws://127.0.0.1:7502/ws', 'ws://127.0.0.1:7501/ws']);
+    expect(chooseServers('http://localhost:7501', '', 'localhost:7502').map((s) => s.http)).toEqual(['http://localhost:7501', 'http://localhost:7502']);
+    // ?servers= wins: exactly those, the page's own first when it is one of them.
+    expect(chooseServers('http://localhost:7502', 'localhost:7401,localhost:7502', '7501,7502').map((s) => s.http)).toEqual(['http://localhost:7502', 'http://localhost:7401']);
+    expect(chooseServers('http://localhost:7502', 'h:1,h:2', '7501').map((s) => s.http)).toEqual(['http://h:1', 'http://h:2']);
+    // No list at all: the local topology's ports, else only itself.
+    expect(chooseServers('http://localhost:7301', null, '').map((s) => s.http)).toEqual(['http://localhost:7301', 'http://localhost:7302']);
+    expect(chooseServers('http://localhost:7501', null, null).map((s) => s.http)).toEqual(['http://localhost:7501']);
   });
 });
 
@@ -63,6 +82,14 @@ group('the served page', () => {
   it('never writes HTML from strings: no innerHTML, outerHTML, insertAdjacentHTML or document.write', () => {
     const source = fs.readFileSync(new URL('../../examples/chat/web/app.ts', import.meta.url), 'utf8');
     expect(source).not.toMatch(/\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write/);
+  });
+
+  it('has a chat-peers meta tag the server fills in, escaped', async () => {
+    const { html } = await clientPage();
+    expect(html).toContain(PEERS_META);
+    const filled = withPeers(html, ['7501', '7502']);
+    expect(filled).toContain('<meta name="chat-peers" content="7501,7502">');
+    expect(withPeers(html, ['"><script>'])).toContain('content="&quot;&gt;&lt;script&gt;"');
   });
 
   it('labels every input of the page', async () => {

@@ -29,7 +29,7 @@ import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DataDirInUseError, lockDataDir, type DataDirLock } from '../../queue/node/lock.ts';
 import { Screen } from '../../store/node/run-screen.ts';
-import { BASE_PORT, BUS_NAME, chatTopology, pageUrl, SERVER_NAMES, type ChatProcessSpec } from './topology.ts';
+import { BASE_PORT, BUS_NAME, chatPeers, chatTopology, pageUrl, SERVER_NAMES, type ChatProcessSpec } from './topology.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const dataDir = path.resolve(process.env.DATA_DIR || path.join(repoRoot, '.data', 'chat'));
@@ -97,7 +97,10 @@ function start(r: Running): void {
   const argv = isRedis
     ? ['--port', String(r.spec.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning']
     : ['--import', 'tsx', r.spec.script];
-  const env = { ...process.env, ...r.spec.env, ...(r.spec.name === BUS_NAME && !isRedis ? { DATA_DIR: path.join(dataDir, 'bus') } : {}) };
+  // The bus gets its log directory; a chat server the list of chat servers its page may reconnect to (the real
+  // ports, so failover works with CHAT_BASE_PORT too).
+  const extra = r.spec.name === BUS_NAME ? (isRedis ? {} : { DATA_DIR: path.join(dataDir, 'bus') }) : { CHAT_PEERS: chatPeers(basePort).join(',') };
+  const env = { ...process.env, ...r.spec.env, ...extra };
   const child = spawn(command, argv, {
     cwd: repoRoot,
     env,

@@ -21,7 +21,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { initialState, step, type ServerState } from '../core/server.ts';
 import { defaultConfig, type BusRequest, type ChatConfig, type ServerEffects, type ServerFrame, type ServerInput } from '../core/types.ts';
+import { withPeers } from '../web/serve.ts';
 import { connectBus, type Bus } from './bus.ts';
+import { defaultPeers } from './topology.ts';
 
 export const USAGE = `usage: CHAT_ID=s1 PORT=7301 BUS=ws://127.0.0.1:7300 [HOST=127.0.0.1] node --import tsx examples/chat/node/server.ts
 
@@ -30,6 +32,10 @@ export const USAGE = `usage: CHAT_ID=s1 PORT=7301 BUS=ws://127.0.0.1:7300 [HOST=
   BUS       the bus that joins the chat servers: ws://host:port for the course bus
             (examples/chat/node/bus-server.ts, e.g. ws://127.0.0.1:7300) or redis://host:port for Redis
   HOST      the interface to listen on (default 127.0.0.1; containers use 0.0.0.0)
+  CHAT_PEERS  every chat server as the browser reaches it, comma-separated, for the page's failover: a port
+            alone (7301,7302) means that port on the host the page came from; or host:port, http(s)://host:port.
+            Default: 7301,7302 if PORT is one of those (the local topology), else none (the page knows only us).
+            npm run example:chat sets it from the ports it really uses.
   optional timings, in milliseconds (defaults in examples/chat/core/types.ts, defaultConfig):
   CHAT_BEAT_MS (${defaultConfig.beatMs}), CHAT_PRESENCE_TIMEOUT_MS (${defaultConfig.presenceTimeoutMs}), CHAT_CLIENT_TIMEOUT_MS (${defaultConfig.clientTimeoutMs}),
   CHAT_WS_PING_MS (10000: a WebSocket-level ping to every client; one that has not answered the last is cut off)`;
@@ -38,6 +44,8 @@ export const USAGE = `usage: CHAT_ID=s1 PORT=7301 BUS=ws://127.0.0.1:7300 [HOST=
 export const MAX_PAYLOAD = 64 * 1024;
 export const TICK_MS = 250;
 const NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
+/** One CHAT_PEERS entry: a port, host:port, or an http(s)/ws(s) URL of a host (no spaces, quotes or markup). */
+const PEER = /^(:?\d{1,5}|((https?|wss?):\/\/)?[A-Za-z0-9.\-[\]:]+(\/ws)?\/?)$/;
 /** A client that lets this many bytes of our frames pile up unread (beyond the core's frame count) is cut off. */
 const MAX_BUFFERED_BYTES = 4 << 20;
 
@@ -47,6 +55,8 @@ export interface ChatServerConfig {
   port: number;
   bus: string;
   wsPingMs: number;
+  /** The chat servers the browser page may reconnect to (CHAT_PEERS), written into the page. */
+  peers: string[];
 }
 
 export function parseChatServerConfig(env: Record<string, string | undefined>): { ok: true; config: ChatServerConfig } | { ok: false; error: string } {
@@ -85,7 +95,10 @@ export function parseChatServerConfig(env: Record<string, string | undefined>): 
   }
   const ping = whole('CHAT_WS_PING_MS');
   if (typeof ping === 'string') return fail(ping);
-  return { ok: true, config: { core, host: get('HOST') || '127.0.0.1', port: Number(portText), bus, wsPingMs: ping ?? 10_000 } };
+  const peers = get('CHAT_PEERS') === '' ? defaultPeers(Number(portText)) : get('CHAT_PEERS').split(',').map((p) => p.trim()).filter((p) => p !== '');
+  const badPeer = peers.find((p) => !PEER.test(p));
+  if (badPeer !== undefined) return fail(`CHAT_PEERS must list chat servers as the browser reaches them, comma-separated: a port (7302), host:port or http(s)://host:port; got "${badPeer}"`);
+  return { ok: true, config: { core, host: get('HOST') || '127.0.0.1', port: Number(portText), bus, wsPingMs: ping ?? 10_000, peers } };
 }
 
 /** The browser client: GET / and GET /app.js. */
@@ -309,6 +322,7 @@ export class ChatServer {
     const presence = Object.fromEntries(Object.entries(this.state.presence.servers).map(([server, entry]) => [server, entry.rooms]));
     return {
       server: this.id,
+      peers: this.config.peers,
       connections: this.sockets.size,
       rooms,
       presence,
@@ -328,7 +342,7 @@ export class ChatServer {
       if (url === '/status') return json(200, this.status());
       if (url === '/' || url === '/index.html' || url === '/app.js') {
         const page = await this.page();
-        const [type, body] = url === '/app.js' ? ['text/javascript; charset=utf-8', page.js] : ['text/html; charset=utf-8', page.html];
+        const [type, body] = url === '/app.js' ? ['text/javascript; charset=utf-8', page.js] : ['text/html; charset=utf-8', withPeers(page.html, this.config.peers)];
         res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).end(body);
         return;
       }

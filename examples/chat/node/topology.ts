@@ -44,6 +44,22 @@ export function chatTopology(basePort = BASE_PORT): ChatProcessSpec[] {
 
 export const topology: ChatProcessSpec[] = chatTopology();
 
+/**
+ * The chat servers as a browser reaches them, for a server's CHAT_PEERS (the page reconnects to these when
+ * its own server dies): their ports, meaning "that port on the host the page came from". Not part of the
+ * specs' env above, because a server works it out itself for the default ports (defaultPeers); the runner
+ * passes it when the ports are moved (CHAT_BASE_PORT).
+ */
+export function chatPeers(basePort = BASE_PORT): string[] {
+  return chatTopology(basePort).slice(1).map((spec) => String(spec.port));
+}
+
+/** A chat server without CHAT_PEERS: the local topology's servers if it listens on one of their ports. */
+export function defaultPeers(port: number): string[] {
+  const ports = chatPeers();
+  return ports.includes(String(port)) ? ports : [];
+}
+
 /** The browser page of a chat server on this machine, and its WebSocket endpoint. */
 export function pageUrl(port: number, host = 'localhost'): string {
   return `http://${host}:${port}`;

@@ -6,9 +6,9 @@
 // typed (names, messages) is put on the page with textContent, never as HTML.
 //
 // Query parameters: ?user=ada&rooms=lobby,random fill in the form; ?servers=host:7301,host:7302 overrides the
-// list of chat servers. Without it, a page that came from one of the local topology's ports (node/topology.ts:
-// 7301 and 7302, the runner's and Docker's) knows the other server is on the same host; any other page knows
-// only the server it came from.
+// list of chat servers. Without it, the page uses the list its server wrote into <meta name="chat-peers">
+// (the server's CHAT_PEERS: the runner sets it from the ports it really uses, CHAT_BASE_PORT included), so
+// when its server dies the page knows where else to go.
 
 import { isUser, ROOM } from '../core/frames.ts';
 import {
@@ -26,7 +26,7 @@ import {
   type Receiver,
 } from '../core/receiver.ts';
 import type { ChatMessage, ClientFrame, ServerFrame } from '../core/types.ts';
-import { backoffMs, describe, nextServer, serverList, topologyPeers, type ConnectionView, type ServerAddress } from './connection.ts';
+import { backoffMs, chooseServers, describe, nextServer, type ConnectionView, type ServerAddress } from './connection.ts';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -326,9 +326,10 @@ function parseRooms(text: string): string[] | string {
   return rooms;
 }
 
+/** ?servers= if given, else the chat servers the page's own server listed in its <meta name="chat-peers">. */
 function findServers(query: URLSearchParams): ServerAddress[] {
-  const listed = serverList('', (query.get('servers') ?? '').split(','));
-  return listed.length > 0 ? listed : serverList(location.origin, topologyPeers(location.origin));
+  const peers = document.querySelector<HTMLMetaElement>('meta[name="chat-peers"]')?.content ?? null;
+  return chooseServers(location.origin, query.get('servers'), peers);
 }
 
 function start(): void {

@@ -53,6 +53,18 @@ const CSP = [
   "form-action 'none'",
 ].join('; ');
 
+/**
+ * Where the chat server writes the list of chat servers the page may use (its CHAT_PEERS), as data: the
+ * strict CSP above allows no inline script, and the page needs none to read a meta tag.
+ */
+export const PEERS_META = '<meta name="chat-peers" content="">';
+
+/** The page with `peers` ("7301,7302", "host:7301,...") in its chat-peers meta tag, escaped for an attribute. */
+export function withPeers(html: string, peers: readonly string[]): string {
+  const value = peers.join(',').replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return html.replace(PEERS_META, `<meta name="chat-peers" content="${value}">`);
+}
+
 const PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -60,6 +72,7 @@ const PAGE = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
 <meta name="color-scheme" content="light dark">
+${PEERS_META}
 <title>Course chat</title>
 <style>
   :root {
