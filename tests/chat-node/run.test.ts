@@ -78,7 +78,8 @@ describe('npm run example:chat', () => {
     const third = runner({ CHAT_BASE_PORT: String(base), DATA_DIR: makeTempDir('chat-run-') });
     expect(await third.exited).toBe(1);
     expect(third.out()).toContain(`port ${base + 1} (chat server s1) is already in use`);
-    expect(third.out()).toContain(`CHAT_BASE_PORT=${base + 100} npm run example:chat`);
+    expect(third.out()).toContain(`lsof -i :${base} -i :${base + 1} -i :${base + 2} on Linux/macOS`);
+    expect(third.out()).toMatch(/CHAT_BASE_PORT=\d+ npm run example:chat/);
 
     const ada = new ChatClient({ urls: [`ws://127.0.0.1:${base + 1}/ws`, `ws://127.0.0.1:${base + 2}/ws`], user: 'ada' });
     try {
@@ -113,6 +114,31 @@ describe('npm run example:chat', () => {
       await waitFor('the bus and both servers stopped', () => pids.every((pid) => !isAlive(pid)), 20_000);
     } finally {
       for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL'); // never leave them behind
+    }
+  });
+
+  it('names the port that is taken, and suggests a base whose ports are free and used by nothing else in the course', async () => {
+    // 7601 taken: the old advice (base + 100 = 7700) would put the bus on the queue broker's port.
+    const blocker = net.createServer();
+    const blocked = await new Promise<boolean>((resolve) => {
+      blocker.once('error', () => resolve(false)); // someone else holds 7601: taken all the same
+      blocker.listen(7601, '127.0.0.1', () => resolve(true));
+    });
+    try {
+      const run = runner({ CHAT_BASE_PORT: '7600', DATA_DIR: makeTempDir('chat-run-') });
+      expect(await run.exited).toBe(1);
+      const out = run.out();
+      expect(out).toContain('port 7601 (chat server s1) is already in use');
+      expect(out).toMatch(/lsof (-i :\d+ )*-i :7601 /);
+      expect(out).not.toContain('lsof -i :7600 on'); // not the base, unless it is taken too
+      const suggested = Number(/CHAT_BASE_PORT=(\d+) npm run example:chat/.exec(out)?.[1]);
+      expect(suggested).not.toBe(7700);
+      for (const port of [suggested, suggested + 1, suggested + 2]) {
+        expect([5173, 7100, 7101, 7102, 7103, 7104, 7105, 7300, 7301, 7302, 7600, 7700]).not.toContain(port);
+        expect(await canListen(port), `suggested port ${port} is free`).toBe(true);
+      }
+    } finally {
+      if (blocked) blocker.close();
     }
   });
 

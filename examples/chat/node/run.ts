@@ -15,7 +15,8 @@
 //
 // Before it starts anything, the runner takes DATA_DIR's lock (a second run on it stops at once, naming the
 // first) and checks that its three ports are free; if one is taken it says which and exits 1, having started
-// and deleted nothing. CHAT_BASE_PORT=7400 moves everything (bus 7400, s1 7401, s2 7402).
+// and deleted nothing (it names a base whose three ports are free). CHAT_BASE_PORT=7400 moves everything
+// (bus 7400, s1 7401, s2 7402); each chat server is told the real ports (CHAT_PEERS), so its page fails over.
 //
 // Every process is `node --import tsx <script>` with the Node that runs this file (no shell: the same on
 // Linux, macOS and Windows) and an IPC channel to the runner: if the runner dies, even by kill -9, the channel
@@ -182,15 +183,16 @@ async function preflight(): Promise<void> {
     if (err instanceof DataDirInUseError) refuse([`${err.message}: is npm run example:chat already running in another terminal?`], 'Stop it first (Ctrl-C in its terminal), or give this run its own DATA_DIR and CHAT_BASE_PORT.');
     throw err;
   });
-  const taken: string[] = [];
-  for (const spec of specs) {
-    if (await portInUse('127.0.0.1', spec.port)) {
-      taken.push(`port ${spec.port} (${spec.name === BUS_NAME ? 'the bus' : `chat server ${spec.name}`}) is already in use on 127.0.0.1: another program is listening there (an earlier run? the Docker setup, docker/chat?)`);
-    }
-  }
+  const taken: ChatProcessSpec[] = [];
+  for (const spec of specs) if (await portInUse('127.0.0.1', spec.port)) taken.push(spec);
   if (taken.length > 0) {
     lock.release();
-    refuse(taken, `Stop that program (lsof -i :${basePort} on Linux/macOS, netstat -ano | findstr :${basePort} on Windows, shows who it is), or use other ports: CHAT_BASE_PORT=${basePort + 100} npm run example:chat`);
+    const lines = taken.map((spec) => `port ${spec.port} (${spec.name === BUS_NAME ? 'the bus' : `chat server ${spec.name}`}) is already in use on 127.0.0.1: another program is listening there (an earlier run? the Docker setup, docker/chat?)`);
+    const ports = taken.map((spec) => spec.port);
+    const who = `lsof ${ports.map((p) => `-i :${p}`).join(' ')} on Linux/macOS, netstat -ano | findstr "${ports.map((p) => `:${p}`).join(' ')}" on Windows, shows who it is`;
+    const free = await freeBase(basePort);
+    const other = free === null ? 'or set CHAT_BASE_PORT to a base whose next two ports are free too' : `or use other ports (${free}, ${free + 1}, ${free + 2} are free now): CHAT_BASE_PORT=${free} npm run example:chat`;
+    refuse(lines, `Stop that program (${who}), ${other}`);
   }
   const busDir = path.join(dataDir, 'bus');
   if (busKind === 'course' && fs.existsSync(busDir)) {
@@ -200,6 +202,20 @@ async function preflight(): Promise<void> {
       say(`starting with an empty history (removed the last run's ${busDir}; KEEP_DATA=1 keeps it)`);
     }
   }
+}
+
+/** Ports other parts of the course listen on by default (docs/reference/troubleshooting.md), never suggested. */
+const COURSE_PORTS = [5173, 7100, 7101, 7102, 7103, 7104, 7105, BASE_PORT, BASE_PORT + 1, BASE_PORT + 2, 7600, 7700];
+
+/** A base port to suggest: the first of base+100, base+200, ... whose three ports are free now and no course port. */
+async function freeBase(from: number): Promise<number | null> {
+  for (let candidate = from + 100; candidate <= 65_533 && candidate <= from + 5_000; candidate += 100) {
+    const ports = [candidate, candidate + 1, candidate + 2];
+    if (ports.some((p) => COURSE_PORTS.includes(p))) continue;
+    const busy = await Promise.all(ports.map((p) => portInUse('127.0.0.1', p).catch(() => true)));
+    if (!busy.some(Boolean)) return candidate;
+  }
+  return null;
 }
 
 function portInUse(onHost: string, onPort: number): Promise<boolean> {
