@@ -395,5 +395,34 @@ describe('the browser chat client with npm run example:chat on other ports', () 
     expect([...ada.problems, ...bob.problems]).toEqual([]);
     run.type('restart s1');
     await waitFor('s1 restarted', () => /s1 is pid \d+ now/.test(run.out()));
+    await waitFor('s1 answers again', async () => (await fetch(`http://127.0.0.1:${base + 1}/health`).catch(() => null))?.status === 200);
+  });
+
+  it('a tab left open across a runner restart (history emptied) says so and shows the new run, not "caught up" on nothing', async () => {
+    const ada = await openTab(`http://localhost:${base + 1}/`);
+    await login(ada, 'ada', 'again');
+    for (let i = 1; i <= 3; i++) await say(ada, 'again', `old ${i}`);
+    await waitForCount(ada, 'again', 3);
+
+    // Ctrl-C, and the same command again: a new run starts with an empty history.
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(0);
+    run = runner({ CHAT_BASE_PORT: String(base), DATA_DIR: dataDir });
+    await waitFor('the new run is up', () => run.out().includes('Type help for the commands'), 60_000);
+    expect(run.out()).toContain('starting with an empty history');
+
+    const bob = await openTab(`http://localhost:${base + 2}/`);
+    await login(bob, 'bob', 'again');
+    await say(bob, 'again', 'new 1');
+    await waitForText(bob, 'again', 'new 1');
+
+    await waitForText(ada, 'again', 'new 1');
+    await waitForState(ada, 'caught-up');
+    expect(await ada.page.locator('section.room[data-room="again"] li.notice').textContent()).toContain("This room's history started over");
+    expect(await messages(ada, 'again')).toEqual([{ seq: 1, from: 'bob', text: 'new 1' }]);
+    await say(ada, 'again', 'ada is back');
+    await waitForText(bob, 'again', 'ada is back');
+    expect(await messages(ada, 'again')).toEqual(await messages(bob, 'again'));
+    expect([...ada.problems, ...bob.problems]).toEqual([]);
   });
 });

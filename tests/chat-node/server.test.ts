@@ -169,3 +169,36 @@ describe('the bus goes down and comes back', () => {
     }
   });
 });
+
+describe('a client ahead of the bus (its history started over)', () => {
+  it('is told the room’s real newest seq in caught-up, not its own after', async () => {
+    const cluster = await startChatCluster('course', 1);
+    const s1 = cluster.server('s1');
+    const ws = new WebSocket(s1.ws);
+    const frames: Record<string, unknown>[] = [];
+    ws.on('message', (data) => frames.push(JSON.parse(String(data)) as Record<string, unknown>));
+    await new Promise((r) => ws.on('open', r));
+    try {
+      ws.send(JSON.stringify({ type: 'hello', user: 'ada', clientId: 'a1' }));
+      ws.send(JSON.stringify({ type: 'join', room: 'fresh' }));
+      for (const id of [1, 2]) ws.send(JSON.stringify({ type: 'send', room: 'fresh', id, text: `m${id}` }));
+      await waitFor('both sent', () => frames.filter((f) => f.type === 'sent').length === 2);
+      // A second tab that had shown seq 35 of this room in an earlier run resumes after 35.
+      const old = new WebSocket(s1.ws);
+      const got: Record<string, unknown>[] = [];
+      old.on('message', (data) => got.push(JSON.parse(String(data)) as Record<string, unknown>));
+      await new Promise((r) => old.on('open', r));
+      old.send(JSON.stringify({ type: 'hello', user: 'bob', clientId: 'b1' }));
+      old.send(JSON.stringify({ type: 'join', room: 'fresh', after: 35 }));
+      await waitFor('caught up', () => got.some((f) => f.type === 'caught-up'));
+      expect(got.find((f) => f.type === 'caught-up')).toEqual({ type: 'caught-up', room: 'fresh', seq: 2 });
+      // Joined afresh, it gets the room from the start.
+      old.send(JSON.stringify({ type: 'join', room: 'fresh', after: 0 }));
+      await waitFor('the room again', () => got.filter((f) => f.type === 'caught-up').length === 2);
+      expect(got.filter((f) => f.type === 'message').map((f) => f.seq)).toEqual([1, 2]);
+      old.close();
+    } finally {
+      ws.close();
+    }
+  });
+});

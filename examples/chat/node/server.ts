@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { initialState, step, type ServerState } from '../core/server.ts';
-import { defaultConfig, type BusRequest, type ChatConfig, type ServerEffects, type ServerFrame, type ServerInput } from '../core/types.ts';
+import { defaultConfig, type BusRequest, type ChatConfig, type HistoryPage, type ServerEffects, type ServerFrame, type ServerInput } from '../core/types.ts';
 import { withPeers } from '../web/serve.ts';
 import { connectBus, type Bus } from './bus.ts';
 import { defaultPeers } from './topology.ts';
@@ -184,6 +184,7 @@ export class ChatServer {
       this.print(`${this.id}: the core failed on a ${input.kind} input${detail}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       return;
     }
+    if (input.kind === 'history') effects = { ...effects, sends: effects.sends.map((send) => roomStartedOver(send, input.after, input.page)) };
     this.carryOut(effects);
   }
 
@@ -373,6 +374,20 @@ export class ChatServer {
     this.http.closeAllConnections();
     await this.bus.close().catch(() => {});
   }
+}
+
+/**
+ * A client that resumes a room after seq N, answered by a page read after N whose newest seq is below N, is
+ * ahead of the bus itself: the room's history started over (the bus was restarted with an empty history, e.g.
+ * a new `npm run example:chat`). The core would say `caught-up {seq: N}`, true of nothing; we say the room's
+ * real newest seq instead, so the client can see that it is lower than what it showed and start the room
+ * afresh (examples/chat/web/app.ts does). Only for the page of that client's own read (read after >= N): a
+ * page read earlier may just be older than what the client saw elsewhere.
+ */
+export function roomStartedOver(send: { conn: string; frame: ServerFrame }, readAfter: number, page: HistoryPage): { conn: string; frame: ServerFrame } {
+  const { frame } = send;
+  if (frame.type !== 'caught-up' || frame.room !== page.room || frame.seq <= page.last || readAfter < frame.seq) return send;
+  return { conn: send.conn, frame: { ...frame, seq: page.last } };
 }
 
 /** A close frame's reason is at most 123 bytes of UTF-8. */

@@ -152,6 +152,7 @@ function onFrame(frame: ServerFrame): void {
       return;
     case 'caught-up':
       if (!me.rooms.includes(frame.room)) return;
+      if (frame.seq < (me.receiver.rooms[frame.room]?.last ?? 0)) return startOver(frame.room, frame.seq);
       apply(frame.room, caughtUp(me.receiver, frame.room, frame.seq));
       if (me.receiver.rooms[frame.room]?.caughtUp === true) link.caughtUpHere.add(frame.room);
       showState();
@@ -182,6 +183,26 @@ function apply(room: string, received: Received, olderThanLoaded = false): void 
     send(received.rejoin);
     showState();
   }
+}
+
+/**
+ * The server says the room ends at a seq lower than one this tab already showed: the room's history started
+ * over (the bus was restarted with an empty history, e.g. a new `npm run example:chat`). The receiver core
+ * would drop every new message up to our old seq as a duplicate, so we forget the room's receiver state, say
+ * what happened, and join the room again like a tab that never saw it.
+ */
+function startOver(room: string, newest: number): void {
+  const { [room]: _old, ...rest } = me.receiver.rooms;
+  me.receiver = { rooms: rest };
+  link.caughtUpHere.delete(room);
+  const list = roomView(room)?.querySelector('ol.messages');
+  if (list) {
+    list.replaceChildren(
+      element('li', { class: 'notice', 'data-reset': String(newest) }, `This room's history started over (the chat was restarted without its stored messages), so the messages shown here before are gone. Showing the room afresh.`),
+    );
+  }
+  send({ type: 'join', room });
+  showState();
 }
 
 /** The bus was down, or we sent too fast: a little later, send what is still unconfirmed again (same ids). */
