@@ -3,6 +3,7 @@
 // duplicate; a resend after a lost answer gets its old seq; without the sequencer, the clients of the two
 // servers show a room in different orders; and the seed sweep: hundreds of chaotic runs (links cut, slow and
 // lossy, servers killed) in which no client ever shows a gap, a duplicate or another order than the others.
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CHAOS_QUIET, CHAOS_UNTIL, chaosScript } from '../../examples/chat/sim/chaos.ts';
 import { problems, settledProblems } from '../../examples/chat/sim/checks.ts';
@@ -190,4 +191,33 @@ describe('chat simulation: the seed sweep (links cut, slow and lossy, servers ki
     expect(dropped).toBeGreaterThan(10);
     expect(duplicates).toBeGreaterThan(0);
   });
+});
+
+describe('npm run sim:chat: the printed "replay it with" command gives the same run', () => {
+  const cli = (args: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'examples/chat/sim/cli.ts', ...args], { cwd: new URL('../..', import.meta.url), encoding: 'utf8' });
+    return { out: r.stdout, code: r.status };
+  };
+  /** The arguments after "npm run sim:chat --" on the first line, read as a POSIX shell would (double quotes). */
+  const replayArgs = (out: string): string[] => {
+    const command = /replay it with: npm run sim:chat -- (.*)$/m.exec(out)?.[1];
+    expect(command, 'a replay command is printed').toBeDefined();
+    return [...command!.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  };
+
+  for (const args of [
+    [],
+    ['--seed', '22', '--scenario', 'chaos'],
+    ['--seed', '3', '--no-sequencer'],
+    ['--seed', '5', '--until', '9000'],
+    ['--seed', '4', '--script', "1500:send:c1:lobby:it's%20hi!%20(really)*,3000:cut:c3,6000:heal:c3"],
+  ]) {
+    it(`sim:chat ${args.join(' ') || '(no arguments)'}`, () => {
+      const first = cli(args);
+      const again = cli(replayArgs(first.out));
+      expect(again.out).toBe(first.out);
+      expect(again.code).toBe(first.code);
+      expect(first.out).toMatch(/same order: ok|DISAGREE|all clients show/);
+    });
+  }
 });

@@ -41,6 +41,8 @@ interface Run {
   untilMs: number;
   chatterUntil: number;
   settled: boolean;
+  /** The arguments that give exactly this run again (printed as "replay it with"). */
+  replay: string[];
 }
 
 function readArgs(argv: string[]): Run | 'help' {
@@ -64,16 +66,26 @@ function readArgs(argv: string[]): Run | 'help' {
   const seed = whole('seed', values.seed) ?? 1;
   const until = whole('until', values.until);
   const sequencer = !values['no-sequencer'];
+  // A scenario is replayed by its name (its script, how long the clients chat and the settled check come with
+  // it); a script by its text, with the stop time it had.
+  const replayOf = (rest: string[], untilMs: number, always: boolean) => [
+    '--seed', String(seed), ...(sequencer ? [] : ['--no-sequencer']), ...(always || until !== undefined ? ['--until', String(untilMs)] : []), ...rest,
+  ];
   if (values.script !== undefined && values.scenario !== undefined) throw new Error('give either --scenario or --script, not both');
   if (values.script !== undefined) {
     const script = parseScript(values.script);
     const last = script.reduce((t, a) => Math.max(t, a.at), 0);
-    return { seed, sequencer, script, name: 'script', untilMs: until ?? last + 10_000, chatterUntil: Number.MAX_SAFE_INTEGER, settled: false };
+    const untilMs = until ?? last + 10_000;
+    return { seed, sequencer, script, name: 'script', untilMs, chatterUntil: Number.MAX_SAFE_INTEGER, settled: false, replay: replayOf(['--script', encodeScript(script)], untilMs, true) };
   }
   const scenario = values.scenario ?? 'kill';
-  if (scenario === 'kill') return { seed, sequencer, script: killTour, name: 'scenario kill', untilMs: until ?? 20_000, chatterUntil: 15_000, settled: true };
+  if (scenario === 'kill') {
+    const untilMs = until ?? 20_000;
+    return { seed, sequencer, script: killTour, name: 'scenario kill', untilMs, chatterUntil: 15_000, settled: true, replay: replayOf(['--scenario', 'kill'], untilMs, false) };
+  }
   if (scenario === 'chaos') {
-    return { seed, sequencer, script: chaosScript(seed), name: 'scenario chaos', untilMs: until ?? CHAOS_UNTIL + CHAOS_QUIET, chatterUntil: CHAOS_UNTIL, settled: true };
+    const untilMs = until ?? CHAOS_UNTIL + CHAOS_QUIET;
+    return { seed, sequencer, script: chaosScript(seed), name: 'scenario chaos', untilMs, chatterUntil: CHAOS_UNTIL, settled: true, replay: replayOf(['--scenario', 'chaos'], untilMs, false) };
   }
   throw new Error(`unknown scenario "${scenario}" (known: kill, chaos)`);
 }
@@ -115,10 +127,7 @@ function main(): void {
     return;
   }
   const world = createWorld({ seed: run.seed, sequencer: run.sequencer, script: run.script, chatterUntil: run.chatterUntil });
-  console.log(
-    `chat simulation: seed ${run.seed}, ${run.sequencer ? 'with the sequencer' : 'WITHOUT the sequencer'}, ${run.name}; replay it with: ` +
-      `npm run sim:chat -- --seed ${run.seed}${run.sequencer ? '' : ' --no-sequencer'} --until ${run.untilMs} --script "${encodeScript(run.script)}"`,
-  );
+  console.log(`chat simulation: seed ${run.seed}, ${run.sequencer ? 'with the sequencer' : 'WITHOUT the sequencer'}, ${run.name}; replay it with: ${replayCommand(run.replay)}`);
   let shown = 0;
   for (let t = 0; t < run.untilMs; ) {
     t = Math.min(run.untilMs, t + 1_000);
@@ -129,6 +138,15 @@ function main(): void {
   console.log(`at ${(world.now / 1000).toFixed(3)} s:`);
   for (const line of lines) console.log(`  ${line}`);
   process.exitCode = ok ? 0 : 1;
+}
+
+/**
+ * The command line that gives this run again. A script goes in double quotes with the characters a shell
+ * could still act on there (bash's ! among them) percent-encoded, as its texts already are; it reads back the same.
+ */
+function replayCommand(args: readonly string[]): string {
+  const quote = (arg: string) => (/^[A-Za-z0-9_.:=-]+$/.test(arg) ? arg : `"${arg.replace(/[!'()*"$`\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}"`);
+  return `npm run sim:chat -- ${args.map(quote).join(' ')}`;
 }
 
 function fail(err: unknown): never {
