@@ -137,11 +137,11 @@ describe('chat core: several servers, one sequencer, random faults', () => {
       fc.property(setupArb, fc.array(opArb, { minLength: 1, maxLength: 150, size: 'max' }), (setup, ops) => {
         run(setup, ops);
       }),
-      { numRuns: Number(process.env.CHAT_RUNS ?? 300), interruptAfterTimeLimit: 120_000 },
+      { numRuns: Number(process.env.CHAT_RUNS ?? 500), interruptAfterTimeLimit: 120_000 },
     );
   });
 
-  it('the schedules do reach the faults they are meant to (messages, gaps, drops, reconnects)', () => {
+  it('the schedules do reach what they are meant to (many messages shown, gap notices, reconnects)', () => {
     // A guard against a harness that quietly does nothing: over a fixed sample, the interesting things happen.
     const seen = { messages: 0, gaps: 0, reconnects: 0 };
     fc.assert(
