@@ -5,6 +5,7 @@
 // fuzzed in fuzz.test.ts.
 
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -202,3 +203,65 @@ describe('a client ahead of the bus (its history started over)', () => {
     }
   });
 });
+
+describe('a client that lets our frames pile up unread', () => {
+  it('is closed as a slow consumer once more than CHAT_MAX_BUFFERED_BYTES are unread, before the core’s frame limit', async () => {
+    // A limit of 256 KiB: ~120 frames of ~2 KB, far below the core's limit of 1,000 queued frames, so only the
+    // byte limit can be the one that cuts the stuck client off. (No WebSocket pings: it could answer none.)
+    const cluster = await startChatCluster('course', 1, { CHAT_WS_PING_MS: '600000', CHAT_MAX_BUFFERED_BYTES: String(256 * 1024) });
+    const s1 = cluster.server('s1');
+    const stuck = await stuckClient(s1.port, 'heavy');
+    const senders = await Promise.all(Array.from({ length: 10 }, (_, i) => countingSender(s1.ws, 'heavy', i)));
+    const text = 'x'.repeat(2000);
+    let next = 1;
+    const timer = setInterval(() => {
+      for (const x of senders) x.ws.send(JSON.stringify({ type: 'send', room: 'heavy', id: next, text }));
+      next++;
+    }, 1000 / 15);
+    try {
+      await waitFor('stuck is cut off', () => s1.proc.lines.some((l) => /closing client c1 \(4008: slow consumer/.test(l)), 90_000, 200);
+      const line = s1.proc.lines.find((l) => /closing client c1 \(4008/.test(l))!;
+      expect(line).toContain(`more than ${256 * 1024} bytes unread`);
+      await waitFor('it left the room', async () => !((await statusOf(s1)).rooms as Record<string, { members: string[] }>).heavy!.members.includes('stuck'));
+      expect(senders.map((x) => x.closed)).toEqual(Array(10).fill(null));
+    } finally {
+      clearInterval(timer);
+      stuck.destroy();
+      for (const x of senders) x.ws.terminate();
+    }
+  }, 120_000);
+});
+
+async function countingSender(url: string, room: string, i: number): Promise<{ ws: WebSocket; closed: number | null }> {
+  const ws = new WebSocket(url);
+  const x = { ws, closed: null as number | null };
+  ws.on('close', (code) => (x.closed = code));
+  await new Promise((r) => ws.once('open', r));
+  ws.send(JSON.stringify({ type: 'hello', user: `sender${i}`, clientId: `sender${i}` }));
+  ws.send(JSON.stringify({ type: 'join', room, after: 0 }));
+  return x;
+}
+
+/** A WebSocket client by hand that says hello, joins `room`, and then never reads another byte. */
+async function stuckClient(port: number, room: string): Promise<net.Socket> {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  await new Promise<void>((resolve) => {
+    let head = '';
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      socket.off('data', onData);
+      socket.pause();
+      resolve();
+    };
+    socket.on('data', onData);
+  });
+  for (const frame of [{ type: 'hello', user: 'stuck', clientId: 'stuck' }, { type: 'join', room, after: 0 }]) {
+    const payload = Buffer.from(JSON.stringify(frame));
+    const mask = crypto.randomBytes(4);
+    socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, Buffer.from(payload.map((b, j) => b ^ mask[j % 4]!))]));
+  }
+  return socket;
+}

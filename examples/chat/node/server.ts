@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { initialState, step, type ServerState } from '../core/server.ts';
-import { defaultConfig, type BusRequest, type ChatConfig, type HistoryPage, type ServerEffects, type ServerFrame, type ServerInput } from '../core/types.ts';
+import { CLOSE, defaultConfig, type BusRequest, type ChatConfig, type HistoryPage, type ServerEffects, type ServerFrame, type ServerInput } from '../core/types.ts';
 import { withPeers } from '../web/serve.ts';
 import { connectBus, type Bus } from './bus.ts';
 import { defaultPeers } from './topology.ts';
@@ -38,7 +38,8 @@ export const USAGE = `usage: CHAT_ID=s1 PORT=7301 BUS=ws://127.0.0.1:7300 [HOST=
             npm run example:chat sets it from the ports it really uses.
   optional timings, in milliseconds (defaults in examples/chat/core/types.ts, defaultConfig):
   CHAT_BEAT_MS (${defaultConfig.beatMs}), CHAT_PRESENCE_TIMEOUT_MS (${defaultConfig.presenceTimeoutMs}), CHAT_CLIENT_TIMEOUT_MS (${defaultConfig.clientTimeoutMs}),
-  CHAT_WS_PING_MS (10000: a WebSocket-level ping to every client; one that has not answered the last is cut off)`;
+  CHAT_WS_PING_MS (10000: a WebSocket-level ping to every client; one that has not answered the last is cut off)
+  CHAT_MAX_BUFFERED_BYTES (4194304, 4 MiB: a client with more of our bytes unread is cut off as a slow consumer, 4008)`;
 
 /** WebSocket frames bigger than this are refused by ws itself, which closes the connection with 1009. */
 export const MAX_PAYLOAD = 64 * 1024;
@@ -46,8 +47,12 @@ export const TICK_MS = 250;
 const NAME = /^[a-z0-9][a-z0-9-]{0,31}$/;
 /** One CHAT_PEERS entry: a port, host:port, or an http(s)/ws(s) URL of a host (no spaces, quotes or markup). */
 const PEER = /^(:?\d{1,5}|((https?|wss?):\/\/)?[A-Za-z0-9.\-[\]:]+(\/ws)?\/?)$/;
-/** A client that lets this many bytes of our frames pile up unread (beyond the core's frame count) is cut off. */
-const MAX_BUFFERED_BYTES = 4 << 20;
+/**
+ * A client that lets this many bytes of our frames pile up unread is cut off as a slow consumer (4008), checked
+ * before every frame we write to it. The core bounds the same queue in frames (maxQueuedFrames); this bounds it
+ * in bytes, since a thousand large frames are megabytes of this process's memory.
+ */
+export const MAX_BUFFERED_BYTES = 4 << 20; // CHAT_MAX_BUFFERED_BYTES overrides it
 
 export interface ChatServerConfig {
   core: ChatConfig;
@@ -55,6 +60,8 @@ export interface ChatServerConfig {
   port: number;
   bus: string;
   wsPingMs: number;
+  /** Unread bytes after which a client is cut off as a slow consumer (MAX_BUFFERED_BYTES unless set). */
+  maxBufferedBytes: number;
   /** The chat servers the browser page may reconnect to (CHAT_PEERS), written into the page. */
   peers: string[];
 }
@@ -95,10 +102,12 @@ export function parseChatServerConfig(env: Record<string, string | undefined>): 
   }
   const ping = whole('CHAT_WS_PING_MS');
   if (typeof ping === 'string') return fail(ping);
+  const buffered = whole('CHAT_MAX_BUFFERED_BYTES');
+  if (typeof buffered === 'string') return fail(buffered.replace('milliseconds', 'bytes'));
   const peers = get('CHAT_PEERS') === '' ? defaultPeers(Number(portText)) : get('CHAT_PEERS').split(',').map((p) => p.trim()).filter((p) => p !== '');
   const badPeer = peers.find((p) => !PEER.test(p));
   if (badPeer !== undefined) return fail(`CHAT_PEERS must list chat servers as the browser reaches them, comma-separated: a port (7302), host:port or http(s)://host:port; got "${badPeer}"`);
-  return { ok: true, config: { core, host: get('HOST') || '127.0.0.1', port: Number(portText), bus, wsPingMs: ping ?? 10_000, peers } };
+  return { ok: true, config: { core, host: get('HOST') || '127.0.0.1', port: Number(portText), bus, wsPingMs: ping ?? 10_000, maxBufferedBytes: buffered ?? MAX_BUFFERED_BYTES, peers } };
 }
 
 /** The browser client: GET / and GET /app.js. */
@@ -196,7 +205,7 @@ export class ChatServer {
     ws.on('pong', () => this.alive.set(conn, true));
     ws.on('message', (data: RawData, isBinary: boolean) => {
       this.alive.set(conn, true);
-      if (isBinary) return this.refuseBinary(ws);
+      if (isBinary) return this.refuseBinary(conn, ws);
       this.counters.frames++;
       this.input({ kind: 'frame', conn, data: rawText(data), at: Date.now() });
     });
@@ -212,11 +221,19 @@ export class ChatServer {
   }
 
   /** The core speaks JSON text; a binary frame gets an error frame and goes no further. */
-  private refuseBinary(ws: WebSocket): void {
+  private refuseBinary(conn: string, ws: WebSocket): void {
     this.counters.binaryFrames++;
-    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return void ws.terminate(); // sending us binary, not reading ours
+    if (this.tooFarBehind(conn, ws)) return; // sending us binary, not reading ours
     const frame: ServerFrame = { type: 'error', code: 'bad-frame', message: 'send text frames (JSON), not binary ones' };
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  }
+
+  /** More than MAX_BUFFERED_BYTES of ours unread: close it as a slow consumer (the core hears 'closed'). */
+  private tooFarBehind(conn: string, ws: WebSocket): boolean {
+    const limit = this.config.maxBufferedBytes;
+    if (ws.bufferedAmount <= limit) return false;
+    this.closeConn(conn, CLOSE.slowConsumer, `slow consumer: more than ${limit} bytes unread; reconnect and join with your last seq`);
+    return true;
   }
 
   /** WebSocket-level heartbeat: a client that did not answer the previous ping (a pulled cable) is cut off. */
@@ -243,6 +260,7 @@ export class ChatServer {
   private sendFrame(conn: string, frame: ServerFrame): void {
     const ws = this.sockets.get(conn);
     if (ws === undefined || ws.readyState !== ws.OPEN) return; // gone: its 'closed' input is on its way
+    if (this.tooFarBehind(conn, ws)) return;
     this.counters.sent++;
     // The callback runs once the socket has taken the frame: the core counts it out of the client's queue.
     ws.send(JSON.stringify(frame), (err) => {
@@ -267,7 +285,8 @@ export class ChatServer {
     const ws = this.sockets.get(conn);
     if (ws === undefined) return;
     this.print(`${this.id}: closing client ${conn} (${code}: ${reason})`);
-    // The core has already dropped it; forget the socket so nothing more is written to it.
+    // Forget the socket so nothing more is written to it (the core has dropped it, or, when we cut it off
+    // ourselves, hears 'closed' when the socket is gone).
     this.sockets.delete(conn);
     this.taken.delete(conn);
     ws.close(code, closeReason(reason));
