@@ -142,6 +142,22 @@ describe('npm run example:chat', () => {
     }
   });
 
+  it('with --bus redis, leaves no redis-server holding the bus port when the runner is killed with SIGKILL', async () => {
+    const base = await freeBase();
+    const run = runner({ CHAT_BASE_PORT: String(base), DATA_DIR: makeTempDir('chat-run-') }, ['--bus', 'redis']);
+    await waitFor('the runner says the chat is up', () => run.out().includes('Type help for the commands'), 60_000);
+    expect(run.out()).toMatch(/redis-server started, pid \d+, on 127\.0\.0\.1:\d+ \(memory only\)/);
+    expect(await canListen(base)).toBe(false);
+    const servers = [pidOf(run.out(), 's1')!, pidOf(run.out(), 's2')!];
+    run.child.kill('SIGKILL');
+    try {
+      await waitFor('the bus port is free again', () => canListen(base), 20_000);
+      await waitFor('both servers stopped', () => servers.every((pid) => !isAlive(pid)), 20_000);
+    } finally {
+      for (const pid of servers) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it('refuses an unknown --bus with the usage', async () => {
     const run = runner({}, ['--bus', 'kafka']);
     expect(await run.exited).toBe(2);

@@ -20,7 +20,8 @@
 //
 // Every process is `node --import tsx <script>` with the Node that runs this file (no shell: the same on
 // Linux, macOS and Windows) and an IPC channel to the runner: if the runner dies, even by kill -9, the channel
-// closes and each process stops itself. Ctrl-C stops everything.
+// closes and each process stops itself (redis-server runs under redis-watchdog.ts, which stops it then).
+// Ctrl-C stops everything.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -36,6 +37,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const dataDir = path.resolve(process.env.DATA_DIR || path.join(repoRoot, '.data', 'chat'));
 const basePort = Number(process.env.CHAT_BASE_PORT || BASE_PORT);
 const STOP_GRACE_MS = 5_000;
+const REDIS_WATCHDOG = 'examples/chat/node/redis-watchdog.ts';
 
 export const USAGE = `usage: npm run example:chat [-- --bus course|redis]
 
@@ -94,10 +96,10 @@ let lock: DataDirLock | undefined;
 // #region spawn
 function start(r: Running): void {
   const isRedis = r.spec.script === 'redis-server';
-  const command = isRedis ? 'redis-server' : process.execPath;
-  const argv = isRedis
-    ? ['--port', String(r.spec.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning']
-    : ['--import', 'tsx', r.spec.script];
+  // redis-server through redis-watchdog.ts, which stops it when our IPC channel closes (redis has none itself).
+  const redisArgs = ['--port', String(r.spec.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'];
+  const command = process.execPath;
+  const argv = isRedis ? ['--import', 'tsx', REDIS_WATCHDOG, ...redisArgs] : ['--import', 'tsx', r.spec.script];
   // The bus gets its log directory; a chat server the list of chat servers its page may reconnect to (the real
   // ports, so failover works with CHAT_BASE_PORT too).
   const extra = r.spec.name === BUS_NAME ? (isRedis ? {} : { DATA_DIR: path.join(dataDir, 'bus') }) : { CHAT_PEERS: chatPeers(basePort).join(',') };
@@ -105,8 +107,8 @@ function start(r: Running): void {
   const child = spawn(command, argv, {
     cwd: repoRoot,
     env,
-    // The 'ipc' channel is how a process knows the runner is alive (redis-server has none: we stop it on exit).
-    stdio: isRedis ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'ipc'],
+    // The 'ipc' channel is how a process knows the runner is alive.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // Each in its own process group: Ctrl-C reaches only the runner, which stops them itself.
     detached: process.platform !== 'win32',
   });
@@ -139,12 +141,25 @@ async function signal(r: Running, kind: 'killed' | 'stopped'): Promise<void> {
   if (child === undefined) return;
   r.expecting = kind;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(kind === 'killed' ? 'SIGKILL' : 'SIGTERM');
+  killTree(child, kind === 'killed' ? 'SIGKILL' : 'SIGTERM');
   const inTime = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
   if (!inTime) {
-    child.kill('SIGKILL');
+    killTree(child, 'SIGKILL');
     await exited;
   }
+}
+
+/** A process and what it started (redis-watchdog's redis-server): its whole process group, where there are groups. */
+function killTree(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (process.platform !== 'win32' && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, sig);
+      return;
+    } catch {
+      // the group is gone already, or was never one: the process alone
+    }
+  }
+  child.kill(sig);
 }
 
 // #region stop-all
@@ -164,7 +179,7 @@ process.on('SIGINT', () => void stopAll('Ctrl-C', 0));
 process.on('SIGTERM', () => void stopAll('SIGTERM', 0));
 process.on('SIGHUP', () => void stopAll('terminal closed', 0));
 process.on('exit', () => {
-  for (const r of running.values()) r.child?.kill('SIGKILL'); // last resort: nothing outlives the runner
+  for (const r of running.values()) if (r.child !== undefined) killTree(r.child, 'SIGKILL'); // last resort: nothing outlives the runner
 });
 // #endregion stop-all
 
