@@ -6,7 +6,7 @@
 // environment, ports) must match key for key.
 
 import { describe, expect, it } from 'vitest';
-import { BASE_PORT, BUS_NAME, SERVER_NAMES, topology } from '../../examples/chat/node/topology.ts';
+import { BASE_PORT, BUS_NAME, SERVER_NAMES, chatPeers, topology } from '../../examples/chat/node/topology.ts';
 import { envOf, expectBuildsFromRepo, interpolate, readCompose, serviceOf } from './compose.ts';
 
 const COMPOSE_PATH = 'docker/chat/compose.yaml';
@@ -20,6 +20,9 @@ const COMPOSE_PATH = 'docker/chat/compose.yaml';
  *           compose says 0.0.0.0 for every process (and the runner must not say it).
  * DATA_DIR: the bus keeps its log in the named volume bus-data at /data (the runner passes a directory of
  *           its own, .data/chat/bus, when it starts the bus, so topology.ts does not list it).
+ * CHAT_PEERS: the chat servers a browser page may fail over to, as the host ports compose publishes them on
+ *           (they move with CHAT_S1_PORT / CHAT_S2_PORT, and the page must follow); the runner sets it from the
+ *           ports it uses when it starts each server, so topology.ts does not list it.
  * The ports are NOT a difference: each process listens inside its container on its runner port, and is
  * published on loopback at that same port, so the URLs to open are the same.
  */
@@ -27,7 +30,7 @@ const BUS_IN_COMPOSE = `ws://${BUS_NAME}:${BASE_PORT}`;
 const DIFFERENT_VALUE: Record<string, Record<string, string>> = Object.fromEntries(SERVER_NAMES.map((s) => [s, { BUS: BUS_IN_COMPOSE }]));
 const COMPOSE_ONLY: Record<string, Record<string, string>> = {
   [BUS_NAME]: { HOST: '0.0.0.0', DATA_DIR: '/data' },
-  ...Object.fromEntries(SERVER_NAMES.map((s) => [s, { HOST: '0.0.0.0' }])),
+  ...Object.fromEntries(SERVER_NAMES.map((s) => [s, { HOST: '0.0.0.0', CHAT_PEERS: chatPeers().join(',') }])),
 };
 /** The host-port variables compose reads, per process (the default is the runner's port). */
 const PORT_VARIABLE: Record<string, string> = { bus: 'CHAT_BUS_PORT', s1: 'CHAT_S1_PORT', s2: 'CHAT_S2_PORT' };
