@@ -47,7 +47,7 @@ export function append(
 ): { state: SequencerState; message: ChatMessage; duplicate: boolean } {
   const earlier = state.seen[draft.clientId]?.[String(draft.id)];
   if (earlier !== undefined) {
-    const kept = state.rooms[earlier.room]?.history.find((m) => m.seq === earlier.seq);
+    const kept = state.rooms[earlier.room]!.history.find((m) => m.seq === earlier.seq); // rooms are never removed
     const message = kept ?? { ...draft, room: earlier.room, seq: earlier.seq };
     return { state, message, duplicate: true };
   }
@@ -55,7 +55,7 @@ export function append(
   const message: ChatMessage = { ...draft, seq: log.next };
   log.next += 1;
   log.history.push(message);
-  if (log.history.length > config.historyLimit) log.history.splice(0, log.history.length - config.historyLimit);
+  log.history.splice(0, log.history.length - config.historyLimit); // removes nothing while under the limit
   remember((state.seen[draft.clientId] ??= {}), message, config.dedupeLimit);
   return { state, message, duplicate: false };
 }
@@ -71,7 +71,8 @@ function remember(ids: Record<string, { room: string; seq: number }>, message: C
 // #region read
 /** The messages of `room` with seq > after, oldest first, at most `limit`. */
 export function read(state: SequencerState, room: string, after: number, limit: number): HistoryPage {
-  const log = state.rooms[room] ?? { next: 1, history: [] };
+  const log = state.rooms[room];
+  if (log === undefined) return { room, messages: [], oldest: 1, last: 0 };
   const oldest = log.history[0]?.seq ?? log.next;
   const messages = log.history.filter((m) => m.seq > after).slice(0, limit);
   return { room, messages, oldest, last: log.next - 1 };

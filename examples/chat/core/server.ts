@@ -350,7 +350,7 @@ function catchUp(work: Work, id: string, page: HistoryPage, streamPoint: number)
   if (sub.after >= streamPoint && sub.after >= page.last) {
     sub.caughtUp = true;
     send(work, id, { type: 'caught-up', room: page.room, seq: sub.after });
-  } else if (sub.after < page.last || sub.after < streamPoint) {
+  } else {
     askRead(work, page.room, sub.after);
   }
 }
@@ -386,8 +386,8 @@ function forget(state: ServerState, room: string, after: number): void {
 function localRooms(state: ServerState): Record<string, string[]> {
   const rooms: Record<string, string[]> = {};
   for (const [name, room] of Object.entries(state.rooms)) {
-    const users = new Set(room.members.map((member) => state.conns[member]?.user).filter((user): user is string => user != null));
-    if (users.size > 0) rooms[name] = [...users].sort();
+    // A room has members, and a member has a connection that said hello (a join needs one).
+    rooms[name] = [...new Set(room.members.map((member) => state.conns[member]!.user!))].sort();
   }
   return rooms;
 }
@@ -425,9 +425,8 @@ function onTick(work: Work, at: number): void {
     }
   }
   retryReads(work);
-  const before = Object.keys(state.presence.servers).length;
   state.presence = expire(state.presence, at, state.config.presenceTimeoutMs, state.config.id);
-  if (Object.keys(state.presence.servers).length !== before) tellPresence(work);
+  tellPresence(work); // tells only the rooms whose online list changed
   if (state.lastBeatAt === null || at - state.lastBeatAt >= state.config.beatMs) work.changed = true;
 }
 // #endregion presence
