@@ -30,5 +30,8 @@ export default defineConfig({
       'tests/**/*.pinned.test.ts',
     ],
     pool: 'forks',
+    // Instrumented cores run several times slower than the real ones, and the initial run measures every
+    // test's coverage: a test that takes 2 s normally must not fail the whole run by passing 5 s.
+    testTimeout: 30_000,
   },
 });
