@@ -102,7 +102,7 @@ it('a second run on the same DATA_DIR stops at once and deletes nothing; the fir
   expect(await first.exited).toEqual({ code: 0, signal: null });
   expect(first.lines.some((l) => /all 40 jobs settled \(40 done, 0 dead\)/.test(l))).toBe(true);
   for (const pid of pidsOf(first)) expect(isAlive(pid)).toBe(false);
-});
+}, 120_000); // a whole run of 40 jobs with a broker crash: ~20 s alone, over 60 s on a machine busy with other work
 
 it('a port another program holds stops the runner before it starts or deletes anything, with the documented message', async () => {
   const blocker = net.createServer();
