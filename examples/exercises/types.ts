@@ -87,3 +87,31 @@ export function exportedFunction(mod: Record<string, unknown>, name: string, cal
   }
   return f as (...args: never[]) => unknown;
 }
+
+// ---- Helpers the exercises' checks share -------------------------------------------------------------------------
+/** 12345 -> "12,345", for the figures a passing check prints. */
+export const num = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+
+/**
+ * Call the learner's code and turn the two mistakes every starter invites into failures with a hint: a TODO
+ * still throwing "… is not written yet" (`notWritten` says where to start), and a change to a frozen input
+ * (`mutated` says what not to change and how to copy instead). Any other error goes on unchanged.
+ */
+export function callLearner<T>(f: () => T, hints: { notWritten: string; mutated: string }): T {
+  try {
+    return f();
+  } catch (err) {
+    if (!(err instanceof Error) || err instanceof CheckFailure) throw err;
+    if (/is not written yet/.test(err.message)) {
+      const failure = new CheckFailure(err.message, { hint: hints.notWritten });
+      failure.stack = err.stack;
+      throw failure;
+    }
+    if (err instanceof TypeError && /read.only|not extensible|Cannot (assign|add|delete)/i.test(err.message)) {
+      const failure = new CheckFailure(`your code changed an object it was given: ${err.message}`, { hint: hints.mutated });
+      failure.stack = err.stack;
+      throw failure;
+    }
+    throw err;
+  }
+}

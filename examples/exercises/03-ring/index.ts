@@ -13,7 +13,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createRing, ownerOf, preferenceList } from '../../store/core/ring.ts';
 import { mulberry32 } from '../../shared/random.ts';
-import { CheckFailure, exportedFunction, type Exercise } from '../types.ts';
+import { CheckFailure, exportedFunction, num, type Exercise } from '../types.ts';
 import { buildTokens, hashString, type Token } from './tokens.ts';
 
 export interface RingImpl {
@@ -59,7 +59,6 @@ const SMALL_BEFORE_START = keysWhere((h) => h < SMALL[0]!.position, 1);
 const PROBE_PAST_END = keysWhere((h) => h > last(PROBE).position, 3);
 
 // ---- Showing things -------------------------------------------------------------------------------------------
-const num = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const show = (x: unknown): string => (x === undefined ? 'undefined' : JSON.stringify(x));
 const tokenName = (t: Token) => `${t.node}#${t.vnode}`;
 

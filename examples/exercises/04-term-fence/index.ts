@@ -20,7 +20,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { createNode, step } from '../../store/core/node.ts';
 import { defaultConfig, type PeerMessage, type StoreConfig } from '../../store/core/types.ts';
-import { CheckFailure, exportedFunction, type Exercise } from '../types.ts';
+import { CheckFailure, exportedFunction, num, type Exercise } from '../types.ts';
 import { MESSAGE_TYPES, REQUESTS, type GroupMessageType, type GroupView, type Incoming, type Verdict } from './fence-types.ts';
 import { randomOptions, simulate, storyOptions, verdictProblem, type FenceFn, type Outcome } from './model.ts';
 
@@ -150,7 +150,6 @@ const literal = (x: unknown): string => {
 /** A view in words, for hints. */
 const viewWords = (v: GroupView) => `${v.role} in term ${v.term} with ${v.votedFor === null ? 'no vote' : `its vote for ${v.votedFor}`}`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
-const num = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const a = (type: string) => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 const viewText = (v: GroupView) => `${v.role} in term ${v.term}, voted for ${v.votedFor ?? 'nobody'}`;
 const caseText = (c: Case) => `${ME}, ${viewText(c.view)}, receives ${a(c.msg.type)} from ${c.msg.from} with term ${c.msg.term}`;

@@ -14,7 +14,7 @@
 // likely cause (picked one copy, waited for all N, no repair, repaired everyone, brought a deleted value back).
 import { isDeepStrictEqual } from 'node:util';
 import { empty, merge, put, read, reconcile, remove, type Stored } from '../../store/core/versions.ts';
-import { CheckFailure, exportedFunction, type Exercise } from '../types.ts';
+import { CheckFailure, exportedFunction, num, type Exercise } from '../types.ts';
 import { playHistory, referenceRead, type ReadEvent, type ReadFn, type Stats } from './history.ts';
 import type { Answer, ReadResult } from './read-types.ts';
 
@@ -155,7 +155,6 @@ function seeds(count: number, only: number | undefined): number[] {
   return only === undefined ? Array.from({ length: count }, (_, i) => i + 1) : [only];
 }
 
-const num = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 const percent = (a: number, b: number) => (b === 0 ? '0%' : `${((100 * a) / b).toFixed(1)}%`);
 
 function replay(impl: QuorumImpl, seed: number): Stats {

@@ -14,7 +14,7 @@
 // A failure names the client, the seq and the queue, and the hint names the likely mistake.
 import { isDeepStrictEqual } from 'node:util';
 import { flushed as coreFlushed, offer as coreOffer, type ClientQueue } from '../../chat/core/fanout.ts';
-import { CheckFailure, exportedFunction, type Exercise } from '../types.ts';
+import { callLearner, CheckFailure, exportedFunction, num, type Exercise } from '../types.ts';
 import { playRoom, referenceFanOut, type Action, type Client, type FanOut, type FanoutImpl, type Stats } from './room.ts';
 
 const ROOMS = 200;
@@ -33,32 +33,15 @@ const offered = (r: unknown): string => {
   return `{ queue: ${q(queue)}, action: ${typeof action === 'string' ? `'${action}'` : String(action)} }`;
 };
 const names = (xs: unknown): string => (Array.isArray(xs) ? `[${xs.join(', ')}]` : String(xs));
-const num = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 // ---- Calling the learner's code -------------------------------------------------------------------------------
 const NOT_WRITTEN = 'Start with TODO 1 in fanout.ts: offer one frame to one queue (ignore when dropped, drop when full, ' +
   'else send and count it). Then TODO 2 (flushed) and TODO 3 (fanOut: offer to each member in turn).';
 
-function guarded<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    if (!(err instanceof Error) || err instanceof CheckFailure) throw err;
-    if (/is not written yet/.test(err.message)) {
-      const failure = new CheckFailure(err.message, { hint: NOT_WRITTEN });
-      failure.stack = err.stack;
-      throw failure;
-    }
-    if (err instanceof TypeError && /read.only|not extensible|Cannot (assign|add|delete)/i.test(err.message)) {
-      const failure = new CheckFailure(`your code changed an object it was given: ${err.message}`, {
-        hint: 'Do not change the queue (or the queues) you are given: the server may still hold them. Return a new object instead, e.g. { ...queue, queued: queue.queued + 1 }.',
-      });
-      failure.stack = err.stack;
-      throw failure;
-    }
-    throw err;
-  }
-}
+const MUTATED =
+  'Do not change the queue (or the queues) you are given: the server may still hold them. Return a new object instead, e.g. { ...queue, queued: queue.queued + 1 }.';
+
+const guarded = <T>(f: () => T): T => callLearner(f, { notWritten: NOT_WRITTEN, mutated: MUTATED });
 
 // ---- offer -------------------------------------------------------------------------------------------------------
 function offerHint(queue: ClientQueue, limit: number, got: unknown, want: { queue: ClientQueue; action: Action }): string {

@@ -16,7 +16,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { accept as coreAccept, acceptGap as coreAcceptGap, joinFrame as coreJoinFrame, type Received, type Receiver, type RoomReceiver } from '../../chat/core/receiver.ts';
 import type { ChatMessage, ClientFrame } from '../../chat/core/types.ts';
-import { CheckFailure, exportedFunction, type Exercise } from '../types.ts';
+import { callLearner, CheckFailure, exportedFunction, num, type Exercise } from '../types.ts';
 import { playChat, type CallEvent, type ResumeImpl, type Stats } from './chat.ts';
 
 const CHATS = 100;
@@ -42,32 +42,15 @@ function receivedText(x: unknown, room: string): string {
   parts.push(`then ${roomText(r.receiver?.rooms?.[room])}`);
   return parts.join('; ');
 }
-const num = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 // ---- Calling the learner's code -------------------------------------------------------------------------------
 const NOT_WRITTEN = 'Start with TODO 1 in resume.ts (joinFrame: join with after = the last seq shown), then TODO 2 (showReady), ' +
   'TODO 3 to 5 (accept: drop duplicates, hold early ones, show the next in line) and TODO 6 (acceptGap).';
 
-function guarded<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    if (!(err instanceof Error) || err instanceof CheckFailure) throw err;
-    if (/is not written yet/.test(err.message)) {
-      const failure = new CheckFailure(err.message, { hint: NOT_WRITTEN });
-      failure.stack = err.stack;
-      throw failure;
-    }
-    if (err instanceof TypeError && /read.only|not extensible|Cannot (assign|add|delete)/i.test(err.message)) {
-      const failure = new CheckFailure(`your code changed an object it was given: ${err.message}`, {
-        hint: 'Do not change the receiver, a room or a held list you are given (e.g. held.push, held.shift, room.last = ...): copy first ([...room.held], { ...room, last }) and return the new receiver (withRoom).',
-      });
-      failure.stack = err.stack;
-      throw failure;
-    }
-    throw err;
-  }
-}
+const MUTATED =
+  'Do not change the receiver, a room or a held list you are given (e.g. held.push, held.shift, room.last = ...): copy first ([...room.held], { ...room, last }) and return the new receiver (withRoom).';
+
+const guarded = <T>(f: () => T): T => callLearner(f, { notWritten: NOT_WRITTEN, mutated: MUTATED });
 
 // ---- What went wrong, and why -----------------------------------------------------------------------------------
 function shapeProblem(got: unknown, room: string): string | undefined {
