@@ -18,6 +18,7 @@ import { DataDirInUseError, lockDataDir, type DataDirLock } from '../../queue/no
 import { append, defaultSequencerConfig, emptySequencer, read, type SequencerConfig, type SequencerState } from '../core/sequencer.ts';
 import { checkRequest, MAX_BUS_FRAME_BYTES, type BusReplyFrame } from './bus.ts';
 import { compactLog, CorruptLogError, keptMessages, LOG_FILE, MessageLog, readLog, replayMessages } from './bus-log.ts';
+import { configFromEnv } from '../../shared/env-config.ts';
 
 export const USAGE = `usage: [PORT=7300] [HOST=127.0.0.1] [DATA_DIR=dir] [HISTORY_LIMIT=1000] node --import tsx examples/chat/node/bus-server.ts
 
@@ -158,17 +159,7 @@ export class BusServer {
 // #region main
 async function main(): Promise<void> {
   const print = (line: string) => console.log(line);
-  if (process.argv.length > 2) {
-    const help = ['-h', '--help'].includes(process.argv[2]!);
-    (help ? console.log : console.error)(`${help ? '' : `chat bus: it takes no arguments (got ${process.argv.slice(2).join(' ')}); it is configured by environment variables\n\n`}${USAGE}`);
-    process.exit(help ? 0 : 2);
-  }
-  const parsed = parseBusConfig(process.env);
-  if (!parsed.ok) {
-    console.error(`chat bus: ${parsed.error}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  const config = parsed.config;
+  const config = configFromEnv('chat bus', USAGE, parseBusConfig);
   let lock: DataDirLock | null = null;
   let file: string | null = null;
   let state: SequencerState = emptySequencer();

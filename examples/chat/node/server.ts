@@ -24,6 +24,7 @@ import { CLOSE, defaultConfig, type BusRequest, type ChatConfig, type HistoryPag
 import { withPeers } from '../web/serve.ts';
 import { connectBus, type Bus } from './bus.ts';
 import { defaultPeers } from './topology.ts';
+import { configFromEnv } from '../../shared/env-config.ts';
 
 export const USAGE = `usage: CHAT_ID=s1 PORT=7301 BUS=ws://127.0.0.1:7300 [HOST=127.0.0.1] node --import tsx examples/chat/node/server.ts
 
@@ -456,17 +457,7 @@ or run a Node client (examples/chat/node/client.ts). <a href="/status">/status</
 // #region main
 async function main(): Promise<void> {
   const print = (line: string) => console.log(line);
-  if (process.argv.length > 2) {
-    const help = ['-h', '--help'].includes(process.argv[2]!);
-    (help ? console.log : console.error)(`${help ? '' : `chat server: it takes no arguments (got ${process.argv.slice(2).join(' ')}); it is configured by environment variables\n\n`}${USAGE}`);
-    process.exit(help ? 0 : 2);
-  }
-  const parsed = parseChatServerConfig(process.env);
-  if (!parsed.ok) {
-    console.error(`chat server: ${parsed.error}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  const config = parsed.config;
+  const config = configFromEnv('chat server', USAGE, parseChatServerConfig);
   const id = config.core.id;
   let stopping = false;
   let server: ChatServer | null = null;
