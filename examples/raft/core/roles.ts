@@ -41,12 +41,19 @@ export function resetElectionTimer(node: RaftNode): void {
   node.electionTimeout = min + Math.floor(nextRandom(node) * (max - min + 1));
 }
 
-// A linear congruential generator (Numerical Recipes' constants) over a number kept in the node's state:
-// deterministic for a given seed, and the state stays plain data.
+// mulberry32 (examples/shared/random.ts), written out here because a core imports nothing from outside, over
+// a number kept in the node's state: deterministic for a given seed, and the state stays plain data. Its mixing
+// matters: neighbouring seeds (1, 2, 3 …, as a cluster's nodes often get) must give unrelated timeouts, or the
+// nodes time out together and split the vote.
+// Stryker disable all: its constants only scramble; the tests pin the timeouts' range and spread instead.
 function nextRandom(node: RaftNode): number {
-  node.random = (Math.imul(node.random, 1664525) + 1013904223) >>> 0;
-  return node.random / 4294967296;
+  node.random = (node.random + 0x6d2b79f5) >>> 0;
+  let t = node.random;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
+// Stryker restore all
 
 export function peers(node: RaftNode): NodeId[] {
   return node.config.members.filter((id) => id !== node.config.id);
