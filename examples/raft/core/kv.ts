@@ -35,13 +35,13 @@ export function emptyKv(): KvState {
  * send one at a time: a number we have already applied is a retry, and gets the answer the first copy got.
  */
 export function applyCommand(state: KvState, command: KvCommand): KvResult {
-  const session = command.client === undefined ? undefined : state.sessions[command.client];
+  const session = command.client === undefined ? undefined : getOwn(state.sessions, command.client);
   if (session !== undefined && command.seq !== undefined && command.seq <= session.seq) {
     return session.result; // a duplicate: answered once, never applied twice
   }
   const result = execute(state.data, command);
   if (command.client !== undefined && command.seq !== undefined) {
-    state.sessions[command.client] = { seq: command.seq, result };
+    setOwn(state.sessions, command.client, { seq: command.seq, result });
   }
   return result;
 }
@@ -49,23 +49,33 @@ export function applyCommand(state: KvState, command: KvCommand): KvResult {
 
 // #region execute
 function execute(data: Record<string, string>, c: KvOp): KvResult {
-  const current = Object.hasOwn(data, c.key) ? data[c.key]! : null;
+  const current = getOwn(data, c.key) ?? null;
   switch (c.op) {
     case 'get':
       return { ok: true, value: current };
     case 'put':
-      data[c.key] = c.value;
+      setOwn(data, c.key, c.value);
       return { ok: true, value: c.value };
     case 'delete':
       delete data[c.key];
       return { ok: true, value: current };
     case 'cas':
       if (current !== c.expected) return { ok: false, value: current };
-      data[c.key] = c.value;
+      setOwn(data, c.key, c.value);
       return { ok: true, value: current };
   }
 }
 // #endregion execute
+
+// Keys and client ids are any strings, "__proto__" and "constructor" included: read only a record's own
+// properties, and write with defineProperty (`data["__proto__"] = v` would change the object's prototype and
+// store nothing).
+function getOwn<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+}
 
 /** The snapshot's data is the whole state, sessions included: a retry after a restore is still caught. */
 export function snapshotKv(state: KvState): KvState {
