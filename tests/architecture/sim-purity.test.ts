@@ -1,7 +1,8 @@
 // The simulations run in the browser as well as in Node, and a replay is only exact if nothing but the seed
 // decides their chances and nothing but the agenda decides their time. So examples/<system>/sim/ obeys the pure
 // core's rules (tests/architecture/pure-core.test.ts), except cli.ts, the one file that talks to the process.
-// One parametrised file for every simulator (the queue's of Session 2, the store's of Part II, the chat's of Part III).
+// One parametrised file for every simulator (the queue's of Session 2, the store's of Part II, the chat's of Part III,
+// the Raft KV's of Part IV).
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +18,7 @@ const forbidden: [RegExp, string][] = [
 ];
 
 interface Simulator {
-  system: 'queue' | 'store' | 'chat';
+  system: 'queue' | 'store' | 'chat' | 'raft';
   /** world.ts is split into one file per part; every one of them runs in the browser, so every one is checked. */
   parts: string[];
   /** How many imports the pattern must find in a file (so a pattern that finds nothing cannot pass). */
@@ -47,6 +48,13 @@ const simulators: Simulator[] = [
     system: 'chat',
     parts: ['chaos.ts', 'checks.ts', 'clients.ts', 'network.ts', 'script.ts', 'servers.ts', 'tours.ts', 'types.ts', 'world.ts'],
     minImports: (name) => (['checks.ts', 'script.ts', 'tours.ts'].includes(name) ? 1 : 2),
+    minWorldImports: 8,
+    extraForbidden: [[/\.sort\(\s*\(\)\s*=>/, 'a random comparator (engines sort differently; shuffle with Fisher-Yates)']],
+  },
+  {
+    system: 'raft',
+    parts: ['checks.ts', 'clients.ts', 'disk.ts', 'network.ts', 'nodes.ts', 'types.ts', 'world.ts'],
+    minImports: () => 1,
     minWorldImports: 8,
     extraForbidden: [[/\.sort\(\s*\(\)\s*=>/, 'a random comparator (engines sort differently; shuffle with Fisher-Yates)']],
   },
