@@ -46,6 +46,11 @@ export type KvResult = KvAnswer | KvFailure;
 
 const sharedAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
+/** Closes the shared keep-alive connections (a command-line program calls this before it ends). */
+export function closeSharedAgent(): void {
+  sharedAgent.destroy();
+}
+
 export class RaftClient {
   readonly clientId: string;
   private readonly urls: string[];
