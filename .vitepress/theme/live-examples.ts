@@ -15,6 +15,7 @@ export const liveExamples: Readonly<Record<string, string>> = {
   ring: '../../examples/store/browser/RingExample.vue',
   cluster: '../../examples/store/browser/ClusterExample.vue',
   chat: '../../examples/chat/browser/ChatExample.vue',
+  raft: '../../examples/raft/browser/RaftExample.vue',
 };
 
 export async function loadLiveExample(name: string): Promise<Component> {
