@@ -118,9 +118,20 @@ const range = (entries: readonly Entry[]): string =>
 export function messageText(m: AppendEntries): string {
   return `term ${m.term}, prevLogIndex ${m.prevLogIndex} (term ${m.prevLogTerm}), ${range(m.entries)}${m.entries.length > 0 ? ` (terms ${m.entries.map((e) => e.term).join(',')})` : ''}, leaderCommit ${m.leaderCommit}`;
 }
-/** A log as its terms, "1 1 2 2 3" (index 1 first), which is how the paper draws logs. */
+/**
+ * A log as its terms, "1 1 2 2 3" (index 1 first), which is how the paper draws logs; a long one as runs of a
+ * term, "1×31 6×35 10×15 (81 entries)".
+ */
 export function logText(log: readonly Entry[]): string {
-  return log.length === 0 ? '(empty)' : log.map((e) => String(e.term)).join(' ');
+  if (log.length === 0) return '(empty)';
+  if (log.length <= 16) return log.map((e) => String(e.term)).join(' ');
+  const runs: [number, number][] = [];
+  for (const e of log) {
+    const run = runs.at(-1);
+    if (run !== undefined && run[0] === e.term) run[1] += 1;
+    else runs.push([e.term, 1]);
+  }
+  return `${runs.map(([t, n]) => (n === 1 ? `${t}` : `${t}×${n}`)).join(' ')} (${log.length} entries)`;
 }
 export function outcomeText(o: Outcome): string {
   const parts = [o.reply.success ? `accept (matchIndex ${o.reply.matchIndex})` : `refuse (conflictTerm ${o.reply.conflictTerm}, conflictIndex ${o.reply.conflictIndex})`];
