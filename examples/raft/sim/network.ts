@@ -52,6 +52,7 @@ export function isCut(world: World, a: string, b: string): boolean {
 export function sendRaft(world: World, body: Extract<WireBody, { kind: 'raft' }>): void {
   const { from, to, type } = body.message;
   world.stats.sent += 1;
+  world.stats.sentByType[type] = (world.stats.sentByType[type] ?? 0) + 1;
   const link = linkSettings(world, from, to);
   if (isCut(world, from, to) || nextRandom(world) < link.loss) {
     world.stats.lost += 1;
@@ -64,8 +65,10 @@ export function sendRaft(world: World, body: Extract<WireBody, { kind: 'raft' }>
 
 /** A client's request or a node's reply to a client. Clients sit beside the cluster: only delayed, never cut. */
 export function sendClient(world: World, from: string, to: string, body: Exclude<WireBody, { kind: 'raft' }>): void {
+  const type = body.kind === 'request' ? 'ClientRequest' : 'ClientReply';
   world.stats.sent += 1;
-  put(world, from, to, body.kind === 'request' ? 'ClientRequest' : 'ClientReply', body, world.network.delay);
+  world.stats.sentByType[type] = (world.stats.sentByType[type] ?? 0) + 1;
+  put(world, from, to, type, body, world.network.delay);
 }
 
 function put(world: World, from: string, to: string, type: InFlight['type'], body: WireBody, delay: [number, number]): void {

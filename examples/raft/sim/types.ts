@@ -178,7 +178,9 @@ export interface World {
   history: HistoryOp[];
   events: TimelineEvent[];
   checks: CheckState;
-  stats: { sent: number; lost: number; duplicated: number; delivered: number; dropped: number };
+  /** Messages put on the wire (sent), lost on the way (loss, cut links), sent twice, delivered, dropped at a
+   *  down node; sentByType counts Raft messages and client requests/replies by type (an RPC count). */
+  stats: { sent: number; lost: number; duplicated: number; delivered: number; dropped: number; sentByType: Record<string, number> };
   replay: string;
 }
 

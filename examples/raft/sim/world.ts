@@ -74,7 +74,7 @@ export function createWorld(options: SimOptions): World {
     history: [],
     events: [],
     checks: emptyChecks(),
-    stats: { sent: 0, lost: 0, duplicated: 0, delivered: 0, dropped: 0 },
+    stats: { sent: 0, lost: 0, duplicated: 0, delivered: 0, dropped: 0, sentByType: {} },
     replay: options.replay ?? replayArgs(options),
   };
   for (const id of ids) {
