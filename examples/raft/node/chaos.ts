@@ -31,7 +31,7 @@
 //
 // Shared rather than copied: the Raft client (client.ts), the history format and checker (tests/helpers), the HTTP helper (store's
 // run-http.ts), blocksFor and clip (store's run-commands.ts and chaos.ts), mulberry32. Written here because the
-// store's are module-private or store-specific: the Cluster class (Raft env, the run-guard preload) and the
+// store's are module-private or store-specific: the Cluster class (the Raft environment) and the
 // schedule (it aims at the leader).
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -50,7 +50,6 @@ import { RaftClient } from './client.ts';
 import { NODE_NAMES, raftTopology, type RaftNodeSpec } from './topology.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const GUARD = './examples/raft/node/run-guard.ts';
 /** How long one operation keeps retrying before it is written down as unknown (or refused). */
 const OP_PATIENCE_MS = 10_000;
 
@@ -171,10 +170,10 @@ class Cluster {
   start(name: string): void {
     const spec = this.specs.find((s) => s.name === name)!;
     const log = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--import', GUARD, spec.script], {
+    const child = spawn(process.execPath, ['--import', 'tsx', spec.script], {
       cwd: repoRoot,
       env: { ...process.env, RAFT_SNAPSHOT_EVERY: process.env.RAFT_SNAPSHOT_EVERY ?? '50', ...spec.env, RAFT_DATA: path.join(this.dir, name) },
-      stdio: ['ignore', log, log, 'ipc'], // the IPC channel: a node whose chaos run dies (kill -9) stops too (run-guard.ts)
+      stdio: ['ignore', log, log, 'ipc'], // the IPC channel: a node whose chaos run dies (kill -9) stops too
       detached: process.platform !== 'win32', // our Ctrl-C handler stops them, not the terminal
     });
     fs.closeSync(log);

@@ -23,9 +23,9 @@
 //
 // Every node is `node --import tsx <script>` with the Node that runs this file: no shell, the same on Linux,
 // macOS and Windows. Ctrl-C (or quit) stops every node (SIGTERM, then SIGKILL after a grace period). Each node
-// also has an IPC channel to the runner and loads run-guard.ts, which stops it when that channel closes: if the
-// runner dies without stopping them (kill -9), no node is left holding its port. A node you restart while the
-// network is cut is told the cut again.
+// also has an IPC channel to the runner: if the runner dies without stopping them (kill -9), the channel closes
+// and server.ts shuts itself down (it listens for 'disconnect'), so no node is left holding its port. A node you
+// restart while the network is cut is told the cut again.
 //
 // Shared with the other runners rather than copied: the lock (queue/node/lock.ts), the terminal (store's
 // run-screen.ts), the HTTP helper (store's run-http.ts), splitWords and blocksFor (store's run-commands.ts).
@@ -48,7 +48,6 @@ import { BASE_PORT, NODE_NAMES, raftTopology, type RaftNodeSpec } from './topolo
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const dataDir = path.resolve(process.env.DATA_DIR || path.join(repoRoot, 'examples', 'raft', '.data'));
 const basePort = Number(process.env.RAFT_BASE_PORT || BASE_PORT);
-const GUARD = './examples/raft/node/run-guard.ts';
 const nodes = raftTopology(basePort).map((n) => (process.env.RAFT_SERVER_SCRIPT ? { ...n, script: process.env.RAFT_SERVER_SCRIPT } : n));
 const urls = Object.fromEntries(nodes.map((n) => [n.name, `http://127.0.0.1:${n.port}`]));
 const STOP_GRACE_MS = 5_000;
@@ -96,11 +95,11 @@ const client = new RaftClient({ members: urls, clientId: `runner-${process.pid}`
 
 // #region spawn
 function start(r: Running): void {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', GUARD, r.spec.script], {
+  const child = spawn(process.execPath, ['--import', 'tsx', r.spec.script], {
     cwd: repoRoot,
     env: { ...process.env, ...r.spec.env, RAFT_DATA: path.join(dataDir, r.spec.name) },
     // The 'ipc' channel is how a node knows the runner is alive: when the runner dies, even by kill -9, the
-    // channel closes and run-guard.ts stops the node. No node outlives its runner.
+    // channel closes and server.ts stops (it listens for 'disconnect'). No node outlives its runner.
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     // Each node in its own process group: Ctrl-C reaches only the runner, which stops the nodes itself.
     detached: process.platform !== 'win32',
