@@ -7,8 +7,9 @@
 // world did. Pure: no DOM, no timers, no clock, no Math.random (except randomSeed, whose seed is shown and linked).
 
 import type { Entry } from '../core/types.ts';
+import { figure8Options, figure8Steps, type Figure8Step, type Figure8Variant } from '../sim/figure8.ts';
 import {
-  crash, createWorld, heal, partition, request, restart, stepTick, timeoutNow, type InFlight, type World,
+  crash, createWorld, heal, partition, request, restart, stepTick, timeoutNow, type InFlight, type SimOptions, type World,
 } from '../sim/world.ts';
 
 export const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'] as const;
@@ -125,11 +126,14 @@ export function applyAction(world: World, a: LiveAction): void {
 // #endregion actions
 
 // #region link
+/** The paper's Figure 8 with its ending (d): the term-2 entry is overwritten; or (e): S1's term-4 entry commits it. */
+export type Scenario = 'figure8' | 'figure8e';
+
 export interface RaftSettings {
   seed: number;
   script: Action[];
-  /** `figure8`: the paper's Figure 8, replayed step by step (`step`: how many steps are done). */
-  scenario: 'free' | 'figure8';
+  /** `figure8`: the paper's Figure 8, replayed step by step (`step`: how many steps are done); `figure8e`: its other ending. */
+  scenario: 'free' | Scenario;
   step: number;
   /** What in the link could not be used, in one sentence; absent when everything could. */
   problem?: string;
@@ -152,8 +156,8 @@ export function settingsFromQuery(query: URLSearchParams, pickSeed: () => number
   }
   let scenario: RaftSettings['scenario'] = 'free';
   const scenarioText = query.get('scenario');
-  if (scenarioText === 'figure8') scenario = 'figure8';
-  else if (scenarioText !== null && scenarioText !== 'free') problems.push(`scenario "${scenarioText}" is not figure8, so a free run started`);
+  if (scenarioText === 'figure8' || scenarioText === 'figure8e') scenario = scenarioText;
+  else if (scenarioText !== null && scenarioText !== 'free') problems.push(`scenario "${scenarioText}" is neither figure8 nor figure8e, so a free run started`);
   let step = 0;
   const stepText = query.get('step');
   if (stepText !== null) {
@@ -174,8 +178,8 @@ export function settingsFromQuery(query: URLSearchParams, pickSeed: () => number
 }
 
 /** The link that reproduces a free run (seed + actions) or a Figure 8 replay at its step. */
-export function linkToRun(path: string, run: { seed: number; script: readonly Action[] } | { scenario: 'figure8'; step: number }): string {
-  if ('scenario' in run) return `${path}?example=raft&scenario=figure8&step=${run.step}`;
+export function linkToRun(path: string, run: { seed: number; script: readonly Action[] } | { scenario: Scenario; step: number }): string {
+  if ('scenario' in run) return `${path}?example=raft&scenario=${run.scenario}&step=${run.step}`;
   let href = `${path}?example=raft&seed=${run.seed}`;
   if (run.script.length > 0) {
     href += `&script=${encodeURIComponent(encodeScript(run.script)).replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%2F/g, '/')}`;
@@ -206,8 +210,8 @@ export interface Run {
 }
 
 /** The settings of every live run: the simulator's defaults (150–300 ms timeouts, 50 ms heartbeats, 5–25 ms delay). */
-export function createRun(seed: number, script: readonly Action[] = []): Run {
-  const run: Run = { world: createWorld({ seed }), script: [...script], done: 0, happenings: [], seenEvents: 0, committed: 0, answered: 0 };
+export function createRun(seed: number, script: readonly Action[] = [], options: SimOptions = { seed }): Run {
+  const run: Run = { world: createWorld({ ...options, seed }), script: [...script], done: 0, happenings: [], seenEvents: 0, committed: 0, answered: 0 };
   doDue(run);
   return run;
 }
@@ -437,3 +441,69 @@ export function termColour(term: number): string {
   return TERM_COLOURS[term % TERM_COLOURS.length]!;
 }
 // #endregion layout
+
+// #region figure8
+/** What the drawing shows at one moment: recorded tick by tick while a Figure 8 step runs, so it can be played back. */
+export interface Frame {
+  now: number;
+  nodes: NodeView[];
+  messages: InFlight[];
+  groups: string[][] | null;
+  /** How many of the run's happenings had happened. */
+  happenings: number;
+}
+
+export function frameOf(run: Run): Frame {
+  const w = run.world;
+  return { now: w.now, nodes: nodeViews(w), messages: [...w.messages], groups: w.partition === null ? null : w.partition.map((g) => [...g]), happenings: run.happenings.length };
+}
+
+/**
+ * The paper's Figure 8 on the real core (the simulator's scripted steps, ../sim/figure8.ts): `done` steps are
+ * done; `frames` holds the moments of the last step, tick by tick, from the moment before it started.
+ */
+export interface Replay {
+  scenario: Scenario;
+  run: Run;
+  steps: Figure8Step[];
+  done: number;
+  frames: Frame[];
+}
+
+export function createReplay(scenario: Scenario, stepsDone = 0): Replay {
+  const variant: Figure8Variant = scenario === 'figure8e' ? 'e' : 'd';
+  const options = figure8Options(variant);
+  const replay: Replay = { scenario, run: createRun(options.seed, [], options), steps: figure8Steps(variant), done: 0, frames: [] };
+  replay.frames = [frameOf(replay.run)];
+  const upTo = Math.min(stepsDone, replay.steps.length);
+  while (replay.done < upTo) nextStep(replay, replay.done < upTo - 1);
+  return replay;
+}
+
+/** Runs the next step; its moments are recorded in `frames` (unless `quick`: then only its last). */
+export function nextStep(replay: Replay, quick = false): void {
+  const step = replay.steps[replay.done];
+  if (step === undefined) return;
+  const run = replay.run;
+  replay.frames = quick ? [] : [frameOf(run)];
+  step.act(run.world, () => {
+    notice(run);
+    if (!quick) replay.frames.push(frameOf(run));
+  });
+  notice(run);
+  replay.frames.push(frameOf(run));
+  replay.done += 1;
+}
+
+/** The step shown: its label and caption (before any step: how the replay starts). */
+export function currentCaption(replay: Replay): { label: string; caption: string } {
+  const step = replay.steps[replay.done - 1];
+  if (step === undefined) {
+    return {
+      label: 'before (a)',
+      caption: 'The paper\'s Figure 8 (§5.4.2), on the real core: five servers, S1–S5 drawn as n1–n5, with long election timeouts so that only the script starts elections. Press "Next step".',
+    };
+  }
+  return { label: step.label, caption: step.caption };
+}
+// #endregion figure8
