@@ -22,7 +22,9 @@ export interface ApplyImpl {
   applyEntries: ApplyEntries;
 }
 
-const CLUSTERS = 50;
+const CLUSTERS = 40;
+/** After a cluster that fails only inside a node, look this many clusters further for one whose history fails. */
+const LOOK_FURTHER = 8;
 const TICKS = 400;
 
 // ---- Building and showing entries -----------------------------------------------------------------------------
@@ -280,18 +282,16 @@ export const exercise: Exercise<ApplyImpl> = {
         const failures: ClusterOutcome[] = [];
         for (const seed of list) {
           const r = clusterRun(impl, seed);
-          if (r.failure !== undefined) failures.push(r);
           ops += r.ops;
           for (const k of Object.keys(total) as (keyof Stats)[]) total[k] += r.stats[k];
+          if (r.failure === undefined) continue;
+          // Report a cluster whose history the linearizability checker rejects, if one comes soon: what the
+          // clients saw is the evidence that matters; an answer that differs only inside a node comes second.
+          if (!r.linearizable) throw r.failure;
+          failures.push(r);
+          if (seed - failures[0]!.failure!.seed! >= LOOK_FURTHER) break;
         }
-        // Report a cluster whose history the linearizability checker rejects, if there is one: what the clients
-        // saw is the evidence that matters; an answer that differs only inside a node comes second.
-        const worst = failures.find((f) => !f.linearizable) ?? failures[0];
-        if (worst !== undefined) {
-          const others = failures.length - 1;
-          if (others > 0) worst.failure!.message += `\n(${others} other cluster${others === 1 ? '' : 's'} of ${list.length} failed too; ${failures.filter((f) => !f.linearizable).length} of the failing histories are not linearizable.)`;
-          throw worst.failure!;
-        }
+        if (failures.length > 0) throw failures[0]!.failure!;
         return `${list.length === 1 ? '1 cluster' : `${num(list.length)} clusters`}: ${num(ops)} client requests (${num(total.retries)} resends), ` +
           `${num(total.crashes)} crashes, ${num(total.leaders)} leaders elected, ${num(total.snapshotsInstalled)} snapshots installed;\n` +
           `${num(total.duplicateEntries)} log entries were copies of a request already in the log, and your loop applied each of them once;\n` +
