@@ -29,11 +29,20 @@ export const sidebar: DefaultTheme.SidebarItem[] = [
     ],
   },
   {
+    text: 'Part IV · Consensus',
+    items: [
+      { text: 'Session 8 · Consensus and leader election', link: '/consensus/08-raft-leader-election' },
+      { text: 'Session 9 · Log replication', link: '/consensus/09-log-replication' },
+      { text: 'Session 10 · The consensus system', link: '/consensus/10-consensus-system' },
+    ],
+  },
+  {
     text: 'Reference',
     items: [
       { text: "The queue's HTTP API", link: '/reference/queue-http-api' },
       { text: "The store's HTTP API", link: '/reference/store-http-api' },
       { text: "The chat's WebSocket protocol", link: '/reference/chat-protocol' },
+      { text: "The Raft KV's HTTP API", link: '/reference/raft-http-api' },
       { text: 'Docker setup', link: '/reference/docker-setup' },
       { text: 'Troubleshooting', link: '/reference/troubleshooting' },
     ],
@@ -45,6 +54,7 @@ export const nav: DefaultTheme.NavItem[] = [
   { text: 'Fundamentals', link: '/fundamentals/01-what-is-ds', activeMatch: '^/fundamentals/' },
   { text: 'Data store', link: '/data-store/03-partitioning-cap', activeMatch: '^/data-store/' },
   { text: 'Real-time', link: '/real-time/06-websockets-pubsub', activeMatch: '^/real-time/' },
+  { text: 'Consensus', link: '/consensus/08-raft-leader-election', activeMatch: '^/consensus/' },
   { text: 'Reference', link: '/reference/docker-setup', activeMatch: '^/reference/' },
 ];
 
