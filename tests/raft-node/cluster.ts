@@ -133,3 +133,36 @@ export function rawRequest(
     req.end(body);
   });
 }
+
+/**
+ * A raw request to whichever node leads: follows 421 answers, and tries the members in turn on 503 or a
+ * connection error, for up to `timeoutMs`. For tests that need the exact HTTP answer but must not depend on
+ * who leads at the moment (a busy machine can delay a heartbeat long enough for an election).
+ */
+export async function rawToLeader(
+  cluster: Cluster,
+  method: string,
+  target: string,
+  body: string,
+  timeoutMs = 20_000,
+): Promise<{ node: TestNode; status: number; json: Record<string, unknown> | undefined; text: string }> {
+  const deadline = Date.now() + timeoutMs;
+  let next = 0;
+  let hint: string | null = null;
+  let last = 'no attempt';
+  while (Date.now() < deadline) {
+    const up = cluster.running();
+    const node = (hint !== null ? up.find((n) => n.name === hint) : undefined) ?? up[next++ % up.length]!;
+    hint = null;
+    try {
+      const r = await rawRequest(node.port, method, target, { 'content-type': 'application/json' }, body);
+      if (r.status === 421 && typeof r.json?.leader === 'string') hint = r.json.leader;
+      else if (r.status !== 503) return { node, ...r };
+      last = `${node.name}: ${r.status} ${r.text.slice(0, 200)}`;
+    } catch (err) {
+      last = `${node.name}: ${String(err)}`;
+    }
+    if (hint === null) await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no leader answered ${method} ${target} within ${timeoutMs} ms; last: ${last}`);
+}
