@@ -13,9 +13,11 @@ import { parseArgs } from 'node:util';
 import { checkHistory } from '../../../tests/helpers/linearizability.ts';
 import type { KvOperation } from '../../../tests/helpers/kv-history.ts';
 import { CHAOS_TICKS, chaosReplay, runChaos } from './chaos.ts';
+import { figure8Options, figure8Steps, frameOf } from './figure8.ts';
 import { addClients, createWorld, formatEvent, RaftViolation, runTicks, view, type World } from './world.ts';
 
 const usage = `usage: npm run sim:raft -- [--seed N] [--ticks T] [--loss P] [--dup P] [--nodes N] [--clients C] [--faults] [--snapshot-every K]
+       npm run sim:raft -- --scenario figure8|figure8e
 
   --seed N            the seed (default 1): the same arguments give the same run, line for line
   --ticks T           how long to run, in ticks (1 tick = 1 ms; default 3000); with --faults: how long
@@ -26,6 +28,8 @@ const usage = `usage: npm run sim:raft -- [--seed N] [--ticks T] [--loss P] [--d
   --clients C         KV clients making requests (default 3)
   --faults            a random fault schedule drawn from the seed: crashes, restarts, partitions, lossy links
   --snapshot-every K  nodes snapshot every K applied entries (default 0 = never; with --faults 20)
+  --scenario S        figure8: the Raft paper's Figure 8, (a) to (d), step by step with captions;
+                        figure8e: the same with the other ending, (e)
   --help              this text
 
 Exit code 0 when every check passed, 1 when one failed, 2 for bad arguments.`;
@@ -39,6 +43,7 @@ interface Args {
   clients?: number;
   faults: boolean;
   snapshotEvery?: number;
+  scenario?: 'figure8' | 'figure8e';
 }
 
 function readArgs(argv: string[]): Args | 'help' {
@@ -55,6 +60,7 @@ function readArgs(argv: string[]): Args | 'help' {
         clients: { type: 'string' },
         faults: { type: 'boolean' },
         'snapshot-every': { type: 'string' },
+        scenario: { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -64,6 +70,12 @@ function readArgs(argv: string[]): Args | 'help' {
     throw new Error((err instanceof Error ? err.message : String(err)).split('\n')[0]);
   }
   if (values.help) return 'help';
+  if (values.scenario !== undefined) {
+    if (values.scenario !== 'figure8' && values.scenario !== 'figure8e') throw new Error(`unknown scenario "${values.scenario}" (known: figure8, figure8e)`);
+    const others = Object.keys(values).filter((k) => k !== 'scenario');
+    if (others.length > 0) throw new Error(`--scenario takes no other options (got --${others[0]})`);
+    return { seed: 8, faults: false, scenario: values.scenario };
+  }
   const whole = (name: string, text: string | undefined, min: number, max: number): number | undefined => {
     if (text === undefined) return undefined;
     const n = Number(text);
@@ -130,6 +142,7 @@ function main(): void {
     process.exit(2);
   }
   if (args === 'help') return void console.log(usage);
+  if (args.scenario !== undefined) return figure8(args.scenario === 'figure8' ? 'd' : 'e');
   const replay = replayOf(args);
   let world: World;
   let liveness: string | null = null;
@@ -165,6 +178,24 @@ function main(): void {
   console.log(`  linearizable: ${verdict.ok ? `yes (${h.length} operations)` : `${verdict.verdict.toUpperCase()}\n${verdict.reason}`}`);
   console.log(`replay: npm run sim:raft -- ${replay}`);
   process.exitCode = ok ? 0 : 1;
+}
+
+/** The Figure 8 scenario: each step's caption and every server's log after it. */
+function figure8(variant: 'd' | 'e'): void {
+  console.log(`raft simulation: the Raft paper's Figure 8 (§5.4.2), ending (${variant}); S1..S5 are n1..n5`);
+  const world = createWorld(figure8Options(variant));
+  for (const step of figure8Steps(variant)) {
+    step.act(world);
+    const frame = frameOf(world, step);
+    console.log(`\n${step.label} at ${frame.now} ms: ${step.caption}`);
+    for (const s of frame.servers) {
+      const log = s.log.map((e) => String(e.term)).join(' ');
+      console.log(`  S${s.id.slice(1)} ${(s.up ? s.role! : 'down').padEnd(9)} term ${s.term}, commit ${s.commitIndex}, log terms: ${log || '(empty)'}`);
+    }
+  }
+  const two = world.checks.committed[2];
+  console.log(`\nindex 2 was committed with term ${two?.term ?? 'none'}; invariants held after every step`);
+  console.log(`replay: npm run sim:raft -- ${world.replay}`);
 }
 
 main();

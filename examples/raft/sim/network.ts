@@ -60,7 +60,9 @@ export function sendRaft(world: World, body: Extract<WireBody, { kind: 'raft' }>
   }
   const copies = link.dup > 0 && nextRandom(world) < link.dup ? 2 : 1;
   if (copies === 2) world.stats.duplicated += 1;
-  for (let c = 0; c < copies; c++) put(world, from, to, type, body, link.delay);
+  // Each copy is a copy: a real network carries bytes, so no two nodes ever share an object (a node that
+  // changed an entry in place would otherwise change it on every node at once, and hide the divergence).
+  for (let c = 0; c < copies; c++) put(world, from, to, type, { kind: 'raft', message: structuredClone(body.message) }, link.delay);
 }
 
 /** A client's request or a node's reply to a client. Clients sit beside the cluster: only delayed, never cut. */
@@ -68,7 +70,7 @@ export function sendClient(world: World, from: string, to: string, body: Exclude
   const type = body.kind === 'request' ? 'ClientRequest' : 'ClientReply';
   world.stats.sent += 1;
   world.stats.sentByType[type] = (world.stats.sentByType[type] ?? 0) + 1;
-  put(world, from, to, type, body, world.network.delay);
+  put(world, from, to, type, structuredClone(body), world.network.delay);
 }
 
 function put(world: World, from: string, to: string, type: InFlight['type'], body: WireBody, delay: [number, number]): void {

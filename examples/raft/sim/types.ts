@@ -48,6 +48,8 @@ export interface SimOptions {
   diskTicks?: [number, number];
   /** KV clients started at once (default 0; see addClients). */
   clients?: number;
+  /** Keep a record of every delivered message in world.delivered (for tests and a browser's trace; default false). */
+  trace?: boolean;
   /** The command line that replays this world (without `npm run sim:raft -- `); built from the options if absent. */
   replay?: string;
 }
@@ -173,6 +175,8 @@ export interface World {
   /** Groups that can talk only inside themselves; a node in no group is alone. null: no partition. */
   partition: NodeId[][] | null;
   messages: InFlight[];
+  /** With options.trace: every message delivered, in order (without its body); null otherwise. */
+  delivered: Omit<InFlight, 'body'>[] | null;
   nextMessageId: number;
   clients: SimClient[];
   history: HistoryOp[];

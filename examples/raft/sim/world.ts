@@ -69,6 +69,7 @@ export function createWorld(options: SimOptions): World {
     links: {},
     partition: null,
     messages: [],
+    delivered: options.trace === true ? [] : null,
     nextMessageId: 1,
     clients: [],
     history: [],
@@ -110,6 +111,9 @@ export function stepTick(world: World): void {
     if (node.up) release(world, node);
   }
   for (const m of takeArrived(world)) {
+    if (world.delivered !== null && (m.body.kind === 'reply' || world.nodes[m.to]?.up)) {
+      world.delivered.push({ id: m.id, from: m.from, to: m.to, type: m.type, sent: m.sent, arrives: m.arrives });
+    }
     if (m.body.kind === 'reply') {
       world.stats.delivered += 1;
       onReply(world, m.from, m.body.requestId, m.body.answer);
