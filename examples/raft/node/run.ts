@@ -390,6 +390,7 @@ async function snapshot(): Promise<NodeSnapshot[]> {
 async function watch(): Promise<void> {
   let lastSummary = 0;
   let lastLeader = '';
+  let previous = ''; // the last real leader, "n2 in term 3", for "(was ...)" even after a spell without one
   for (;;) {
     if (stopping) return;
     const started = Date.now();
@@ -401,8 +402,10 @@ async function watch(): Promise<void> {
     if (key !== lastLeader) {
       const before = lastLeader;
       lastLeader = key;
-      if (leader !== null) screen.line('view', `leader: ${leader.name} in term ${leader.term}${before !== '' && before !== 'none' ? ` (was ${before.replace('/', ' in term ')})` : ''}`);
-      else if (before !== '') screen.line('view', 'no leader right now (an election is under way, or no majority can talk)');
+      if (leader !== null) {
+        screen.line('view', `leader: ${leader.name} in term ${leader.term}${previous !== '' ? ` (was ${previous})` : ''}`);
+        previous = `${leader.name} in term ${leader.term}`;
+      } else if (before !== '') screen.line('view', 'no leader right now (an election is under way, or no majority can talk)');
     }
     if (screen.tty) {
       screen.setView([...renderView(lastStatus), '', `data ${dataDir}   type help, or Ctrl-C to stop everything`]);
