@@ -8,9 +8,8 @@
 //  - leader completeness (§5.4): a node that becomes leader holds every entry committed so far;
 //  - state machine safety (§5.4.3): no two nodes apply different entries at the same index.
 // And, at the end of a run, liveness: with every node up and no faults, some node leads and commits a new entry.
-import { createNode, lastIndex, lastTerm, propose, ready, tick, termAt } from '../../raft/core/raft.ts';
+import { createNode, lastIndex, lastTerm, propose, ready, step, termAt, tick } from '../../raft/core/raft.ts';
 import { becomeFollower, resetElectionTimer, send } from '../../raft/core/roles.ts';
-import { step } from '../../raft/core/raft.ts';
 import type { Config, Entry, Message, NodeId, Persisted, RaftNode, RequestVote } from '../../raft/core/types.ts';
 import { mulberry32 } from '../../shared/random.ts';
 import type { Vote, Voter } from './vote-types.ts';

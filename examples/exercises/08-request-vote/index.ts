@@ -336,19 +336,20 @@ export const exercise: Exercise<VoteImpl> = {
       run(impl) {
         const s = staleLogStory(decideWith(impl));
         if (s.run.violation) throw clusterFailure(impl, s.run, 'in the stale-log story');
+        const next = s.nextLeader;
         const problem =
           s.firstLeader !== 'n1' ? `n1 should have led term 1 (its timer ran out first), but ${s.firstLeader === undefined ? 'nobody led' : `${s.firstLeader} did`} at 0.100 s`
             : s.staleWon ? 'n4 won with its stale log'
-              : s.nextLeader === undefined ? 'after n1 crashed, no node was elected within 2 s (n2 and n3 have every committed entry; one of them should win)'
+              : next === undefined ? 'after n1 crashed, no node was elected within 2 s (n2 and n3 have every committed entry; one of them should win)'
                 : undefined;
-        if (problem !== undefined) {
+        if (problem !== undefined || next === undefined) {
           throw new CheckFailure(`The story did not play out: ${problem}.\nThe last events:\n${s.run.trace.map((l) => `  ${l}`).join('\n')}`, {
             hint: voteHint(impl) ?? 'Compare your rule with the table checks above.',
           });
         }
         return `n1 led term 1 and committed ${s.committedBefore} writes on n1, n2 and n3 while n4 and n5 were down; then n1 crashed.\n` +
           `n4 came back with ${s.staleLog === undefined ? 'a stale log' : `log ${s.staleLog} (index/term)`} against n2's ${s.freshLog ?? '?'}, stood for election ${s.staleElections} time${s.staleElections === 1 ? '' : 's'} and lost; ` +
-          `${s.nextLeader.id} led term ${s.nextLeader.term} with every committed write.`;
+          `${next.id} led term ${next.term} with every committed write.`;
       },
     },
     {
