@@ -53,7 +53,7 @@ const simulators: Simulator[] = [
   },
   {
     system: 'raft',
-    parts: ['chaos.ts', 'checks.ts', 'clients.ts', 'disk.ts', 'network.ts', 'nodes.ts', 'types.ts', 'world.ts'],
+    parts: ['chaos.ts', 'checks.ts', 'clients.ts', 'disk.ts', 'figure8.ts', 'network.ts', 'nodes.ts', 'types.ts', 'world.ts'],
     minImports: () => 1,
     minWorldImports: 8,
     extraForbidden: [[/\.sort\(\s*\(\)\s*=>/, 'a random comparator (engines sort differently; shuffle with Fisher-Yates)']],

@@ -202,6 +202,7 @@ export function setLink(world: World, a: NodeId, b: NodeId, settings: Partial<Li
 export function timeoutNow(world: World, id: NodeId): void {
   const raft = upService(world, id).raft;
   raft.electionElapsed = Math.max(raft.electionElapsed, raft.electionTimeout - 1);
+  emit(world, id, 'timeout', `${id}'s election timer is made to run out`);
 }
 // #endregion faults
 
