@@ -154,6 +154,56 @@ describe('a three-node Raft cluster of real processes', () => {
     expect(cluster.nodes.flatMap((n) => n.proc.lines).filter((l) => /internal error/.test(l))).toEqual([]);
   });
 
+  it('a follower that stops answering (SIGSTOP) does not hold up the others; it catches up after SIGCONT', async () => {
+    const leader = await cluster.leader();
+    const stuck = cluster.nodes.find((n) => n.name !== leader.name)!;
+    const c = cluster.client();
+    answered(await c.get('warm-up')); // the client knows the leader now (else it might try the stuck node first)
+    process.kill(stuck.proc.pid, 'SIGSTOP'); // its socket accepts connections, but nothing answers
+    try {
+      for (let i = 0; i < 30; i++) answered(await c.put(`while-stuck-${i}`, `v${i}`));
+    } finally {
+      process.kill(stuck.proc.pid, 'SIGCONT');
+    }
+    const now = await cluster.leader();
+    const target = (await cluster.status(now.name)).commitIndex;
+    await waitUntil(async () => (await cluster.status(stuck.name)).lastApplied >= target);
+  });
+
+  it('POST /admin/block cuts a node off (a new leader is elected without it) and /admin/heal brings it back', async () => {
+    const leader = await cluster.leader();
+    const others = cluster.nodes.filter((n) => n.name !== leader.name).map((n) => n.name);
+    const bad = await rawRequest(leader.port, 'POST', '/admin/block', { 'content-type': 'application/json' }, JSON.stringify({ peers: 'n2' }));
+    expect(bad.status).toBe(400);
+    expect(bad.json?.error).toMatch(/"peers" must be an array of node names/);
+    const blocked = await rawRequest(leader.port, 'POST', '/admin/block', { 'content-type': 'application/json' }, JSON.stringify({ peers: others }));
+    expect(blocked.json).toEqual({ id: leader.name, blocked: others });
+    try {
+      await cutOff(leader.name, others);
+    } finally {
+      const healed = await rawRequest(leader.port, 'POST', '/admin/heal', {}, '');
+      expect(healed.json).toEqual({ id: leader.name, blocked: [] });
+    }
+    const now = await cluster.leader();
+    const target = (await cluster.status(now.name)).commitIndex;
+    await waitUntil(async () => (await cluster.status(leader.name)).lastApplied >= target);
+    expect(answered(await cluster.client().get('during-partition')).body.value).toBe('yes');
+  });
+
+  async function cutOff(name: string, others: string[]): Promise<void> {
+    const successor = await waitUntilValue(async () => {
+      const s = await Promise.all(others.map((n) => cluster.status(n)));
+      const l = s.find((x) => x.role === 'leader');
+      return l !== undefined && s.every((x) => x.leaderId === l.id) ? l.id : null;
+    });
+    expect(others).toContain(successor);
+    const c = cluster.client({ members: Object.fromEntries(others.map((n) => [n, cluster.members[n]!])) });
+    answered(await c.put('during-partition', 'yes'));
+    // Check-quorum: a leader that hears no majority for an election timeout steps down.
+    await waitUntil(async () => (await cluster.status(name)).role !== 'leader');
+    expect((await cluster.status(name)).blocked).toEqual(others);
+  }
+
   it('a history of concurrent clients across a kill -9 of the leader and its restart is linearizable', async () => {
     const history: KvOperation[] = [];
     const keys = ['x', 'y'];
@@ -206,6 +256,16 @@ describe('a three-node Raft cluster of real processes', () => {
     await waitUntil(async () => (await cluster.status(victim.name)).lastApplied >= target);
   });
 });
+
+async function waitUntilValue<T>(value: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await value().catch(() => null);
+    if (v !== null) return v;
+    if (Date.now() > deadline) throw new Error('timed out waiting for a value');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
