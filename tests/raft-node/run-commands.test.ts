@@ -1,0 +1,83 @@
+// The prompt of `npm run example:raft` (examples/raft/node/run-commands.ts) and its live view (run-view.ts),
+// without processes: what each typed line becomes, the hint a typo gets, and what the table says.
+
+import { describe, expect, it } from 'vitest';
+import { parseCommand, splitWords } from '../../examples/raft/node/run-commands.ts';
+import { currentLeader, renderView, summaryLine, type NodeSnapshot } from '../../examples/raft/node/run-view.ts';
+
+const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];
+const parse = (line: string) => parseCommand(splitWords(line), NODES);
+
+describe('the prompt', () => {
+  it('reads the key commands, with quoted values and - for "absent" in cas', () => {
+    expect(parse('put motto "hello world"')).toEqual({ kind: 'put', key: 'motto', value: 'hello world' });
+    expect(parse('get motto')).toEqual({ kind: 'get', key: 'motto' });
+    expect(parse('delete motto')).toEqual({ kind: 'delete', key: 'motto' });
+    expect(parse('cas k old new')).toEqual({ kind: 'cas', key: 'k', expected: 'old', value: 'new' });
+    expect(parse('cas k - new')).toEqual({ kind: 'cas', key: 'k', expected: null, value: 'new' });
+  });
+
+  it('reads the process and network commands', () => {
+    expect(parse('kill n3')).toEqual({ kind: 'kill', node: 'n3' });
+    expect(parse('restart N3')).toEqual({ kind: 'restart', node: 'n3' });
+    expect(parse('heal')).toEqual({ kind: 'heal' });
+    expect(parse('status')).toEqual({ kind: 'status' });
+    expect(parse('quit')).toEqual({ kind: 'quit' });
+    expect(parse('exit')).toEqual({ kind: 'quit' });
+  });
+
+  it('reads a partition with bars, commas or both; the nodes left out form one more side', () => {
+    const sides = [['n1', 'n2'], ['n3', 'n4', 'n5']];
+    expect(parse('partition n1 n2 | n3 n4 n5')).toEqual({ kind: 'partition', sides });
+    expect(parse('partition n1,n2 | n3,n4,n5')).toEqual({ kind: 'partition', sides });
+    expect(parse('partition n1,n2|n3,n4,n5')).toEqual({ kind: 'partition', sides });
+    expect(parse('partition n1,n2 n3,n4,n5')).toEqual({ kind: 'partition', sides });
+    expect(parse('partition n1 |')).toMatchObject({ error: expect.stringContaining('a side between two bars is empty') });
+    expect(parse('partition n3')).toEqual({ kind: 'partition', sides: [['n3'], ['n1', 'n2', 'n4', 'n5']] });
+    expect(parse('partition n1 n2 | n3 | n4')).toEqual({ kind: 'partition', sides: [['n1', 'n2'], ['n3'], ['n4'], ['n5']] });
+  });
+
+  it('answers mistakes with what is wrong and what would be right', () => {
+    expect(parse('puut k v')).toEqual({ error: 'unknown command "puut" — did you mean put? (put <key> <value>); type help for the list' });
+    expect(parse('partion n1 | n2')).toEqual({ error: 'unknown command "partion" — did you mean partition? (partition <nodes…> | <nodes…>); type help for the list' });
+    expect(parse('frobnicate')).toEqual({ error: 'unknown command "frobnicate"; type help for the list' });
+    expect(parse('kill n9')).toEqual({ error: 'unknown node "n9" — did you mean n1? (the nodes are n1, n2, n3, n4, n5)' });
+    expect(parse('kill')).toEqual({ error: 'usage: kill <node>   (a node: n1, n2, n3, n4, n5)' });
+    expect(parse('put k')).toEqual({ error: 'usage: put <key> <value>' });
+    expect(parse('cas k v')).toEqual({ error: 'usage: cas <key> <expected|-> <value>   (- for "the key is absent")' });
+    expect(parse('partition n1 n2 | n2 n3')).toEqual({ error: 'a node can be on one side only' });
+    expect(parse('partition n1 n2 n3 n4 n5')).toEqual({ kind: 'partition', sides: [['n1'], ['n2'], ['n3'], ['n4'], ['n5']] });
+    expect(parse('partition n1,n2,n3,n4,n5')).toMatchObject({ error: expect.stringContaining('at least two sides') });
+    expect(parse('partition n1 | n7')).toMatchObject({ error: expect.stringContaining('unknown node "n7"') });
+    expect(parse('heal now')).toEqual({ error: 'heal takes no arguments' });
+  });
+});
+
+describe('the live view', () => {
+  const node = (name: string, s: Partial<NodeSnapshot['status']> | null, pid = 100): NodeSnapshot => ({
+    name,
+    port: 7400 + Number(name.slice(1)),
+    process: s === null ? { stopped: 'killed -9' } : { pid },
+    status: s === null ? { error: 'killed -9' } : ({ id: name, role: 'follower', term: 3, leaderId: 'n2', commitIndex: 7, lastApplied: 7, lastIndex: 8, snapshotIndex: 0, blocked: [], ...s } as NodeSnapshot['status']),
+  });
+
+  it('names the leader of the highest term; a leader cut off in an old term is marked stale', () => {
+    const nodes = [node('n1', { role: 'leader', term: 2, leaderId: 'n1', blocked: ['n2', 'n3', 'n4', 'n5'] }), node('n2', { role: 'leader', leaderId: 'n2' }), node('n3', {}), node('n4', null), node('n5', { role: 'candidate', term: 4, leaderId: null })];
+    expect(currentLeader(nodes)).toEqual({ name: 'n2', term: 3 });
+    const lines = renderView(nodes);
+    expect(lines[0]).toMatch(/^node\s+port\s+process\s+state\s+role\s+term\s+leader\s+commit\s+applied\s+last\s+snap\s+blocks$/);
+    expect(lines[1]).toMatch(/^n1\s+7401\s+pid 100\s+partitioned\s+leader\(stale\)\s+2\s+n1\s+7\s+7\s+8\s+0\s+n2,n3,n4,n5$/);
+    expect(lines[2]).toMatch(/^n2\s+7402\s+pid 100\s+up\s+leader\s+3\s+n2\s+7\s+7\s+8\s+0\s+-$/);
+    expect(lines[4]).toMatch(/^n4\s+7404\s+killed -9\s+down\s+-\s+-\s+-\s+-\s+-\s+-\s+-\s+-$/);
+    expect(lines[5]).toMatch(/^n5\s+7405\s+pid 100\s+up\s+candidate\s+4\s+-\s+7/);
+    expect(lines.at(-1)).toBe('leader: n2 in term 3');
+    expect(summaryLine(nodes)).toBe('leader n2 (term 3) | n1 L2 c7 a7 partitioned, n2 L3 c7 a7, n3 F3 c7 a7, n4 down, n5 C4 c7 a7');
+  });
+
+  it('says so when no node leads', () => {
+    const nodes = [node('n1', { role: 'candidate', leaderId: null }), node('n2', null)];
+    expect(currentLeader(nodes)).toBeNull();
+    expect(renderView(nodes).at(-1)).toBe('no leader right now (an election is under way, or no majority can talk)');
+    expect(summaryLine(nodes)).toBe('no leader | n1 C3 c7 a7, n2 down');
+  });
+});
