@@ -196,3 +196,16 @@ it('killed with kill -9, the runner leaves no node behind (each stops when its I
   run.child.kill('SIGKILL');
   await waitFor('every node to exit after its runner died', () => (pids.every((pid) => !running(pid)) ? true : undefined), 30_000, 200);
 }, 120_000);
+
+it('Ctrl-C (SIGINT) stops every node and gives the data directory back', async () => {
+  const dataDir = makeTempDir('raft-run-');
+  const run = runner({ RAFT_BASE_PORT: String(await freeBase()), DATA_DIR: dataDir });
+  await run.line(/all five nodes answer GET \/status/, 0, 60_000);
+  const pids = [...nodePids(run).values()];
+  run.child.kill('SIGINT');
+  expect(await run.exited).toBe(0);
+  expect(run.lines().join('\n')).toContain('Ctrl-C: stopping all nodes');
+  for (const pid of pids) expect(running(pid), `pid ${pid} stopped`).toBe(false);
+  expect(fs.existsSync(`${dataDir}/broker.lock`)).toBe(false); // the runner's lock, released
+  expect(fs.readdirSync(dataDir).sort()).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']); // the disks stay (KEEP_DATA=1 uses them)
+}, 120_000);
