@@ -198,6 +198,9 @@ export class RaftServer {
       this.counters.dropped += 1; // it is down: a message now would only wait for a refused connection
       return;
     }
+    // A newer snapshot for the same peer replaces one still waiting: the leader resends it on every heartbeat
+    // until the follower answers, and a batch of identical snapshots would only make the POST slower.
+    if (message.type === 'InstallSnapshot') link.outbox = link.outbox.filter((m) => m.type !== 'InstallSnapshot');
     link.outbox.push(message);
     if (link.outbox.length > MAX_OUTBOX) this.counters.dropped += link.outbox.splice(0, link.outbox.length - MAX_OUTBOX).length;
   }
@@ -237,7 +240,7 @@ export class RaftServer {
       method: 'POST',
       agent: this.agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      timeout: PEER_TIMEOUT_MS,
+      timeout: PEER_TIMEOUT_MS + Math.floor(body.length / 1_000), // + 1 s per MB: a big snapshot takes longer
     });
     req.on('response', (res) => {
       res.resume();
