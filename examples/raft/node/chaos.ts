@@ -2,7 +2,8 @@
 // real trouble, the way `npm run chaos:store` tests the store (Part II).
 //
 // It starts five real Raft nodes (server.ts, the topology of topology.ts on free ports, each with its own disk
-// in a temporary directory; they snapshot every 50 applied entries, so InstallSnapshot happens too), runs a few
+// in a temporary directory; they snapshot every 50 applied entries, so logs are compacted and a node that comes
+// back far behind may be sent the leader's snapshot, InstallSnapshot, instead of entries), runs a few
 // clients doing put/get/delete/cas on a few keys, and meanwhile follows a schedule made from the seed: kill -9 a
 // node (often the leader), start it again on its disk, cut the network (POST /admin/block on every node; often
 // the leader on the small side), heal it. Every client operation is written down with when it was called and
