@@ -6,11 +6,12 @@
 //
 // #region api
 // HTTP API. Every body is JSON; every answer is JSON with `error` (a sentence a person can act on) on failure.
-// Every client answer names the node that gave it (`node`).
+// Client answers and every error name the node that gave them (`node`); /status, /health and admin have `id`.
 //
 // Clients (reads go through the log like writes: a get is a command, so it sees every write before it).
 //   Optional on every /kv request: ?client=<id>&seq=<n> (both or neither) makes it exactly-once: a request
-//   retried with the same client and seq (to any node) is applied once and answered with the first result.
+//   retried with the same client and seq (to any node) is applied once and answered with the first result
+//   (for a retry of the client's latest request; see below).
 //   client: 1-64 of [A-Za-z0-9._-]; seq: a positive safe integer, one request at a time per client, growing.
 //   GET    /kv/<key>                                   200 {key, value, index, node}
 //                                                      404 {error, key, index, node}       the key is absent
@@ -21,20 +22,28 @@
 //                                                      409 {error, key, swapped: false, value, index, node}
 //                                                          (value: what the key holds; nothing was changed)
 //   <key> is percent-encoded in the path: 1-200 characters, no control characters. A value is a string of at
-//   most 64 KiB (UTF-8). `index` is the log index at which the request was applied.
+//   most 64 KiB (UTF-8). `index` is the log index at which the request was applied. GET and DELETE take no
+//   body (empty or {}); PUT and cas bodies take exactly the fields shown; the only query parameters are
+//   client and seq. A retried seq is answered with the result its client's LATEST applied request got (the
+//   KV keeps one result per client), so a client sends one request at a time and numbers them 1, 2, 3, ...
 //   Failures, for every /kv route:
-//   400 {error}                              bad input: key, value, JSON, field types, unknown fields, client/seq
-//   413 {error}                              the body is over 512 KiB
+//   400 {error}                              bad input: key, value, JSON, field types, unknown fields or query
+//                                            parameters, client/seq (an unparsable HTTP request also gets 400)
+//   413 {error}                              the body is over 512 KiB (peer batches: 64 MiB; admin: 64 KiB)
 //   421 {error, leader, leaderUrl}           this node is not the leader; send it to leaderUrl (not applied)
 //   503 {error, leader: null, retryable: true}  no leader known right now (an election): retry (not applied)
 //   503 {error, retryable: true}             the entry was overwritten by another leader's: NOT applied, retry
 //   504 {error, outcome: "unknown"}          no answer within 5 s of proposing: it may or may not be applied;
 //                                            retry with the same client+seq to find out safely
-//   503 {error, retryable: true}             the node is shutting down
+//   503 {error, retryable: true}             the node is shutting down (not applied); requests it had already
+//                                            proposed get 504 {error, outcome: "unknown"}
 // Status and admin (the runner, the chaos command, tests):
 //   GET  /status          200 {id, role, term, leaderId, leaderUrl, votedFor, commitIndex, lastApplied,
 //                              lastIndex, snapshotIndex, members, blocked, stats}
-//                              (members: {name: url}; blocked: names; stats: storage and message counters)
+//                              role: follower|candidate|leader; leaderId/leaderUrl: null when none is known;
+//                              members: {name: url} (every member, this node included); blocked: node names;
+//                              stats: {storage: {batches, records, fsyncs, snapshots}, messages: {flushes,
+//                              sent, received, dropped, peerErrors}, waiting} (counters since this start)
 //   GET  /health          200 {ok: true, id}
 //   POST /admin/block {"peers": ["n2", ...]}   200 {id, blocked}: drop all Raft traffic to and from them
 //   POST /admin/heal  [{"peers": [...]}]       200 {id, blocked}: heal those, or every peer if no body
@@ -386,10 +395,10 @@ export class RaftServer {
     } catch (err) {
       if (err instanceof HttpError) {
         if (err.status === 413) res.setHeader('connection', 'close'); // do not read the rest of the body
-        return sendJson(res, err.status, { error: err.message, ...err.extra });
+        return sendJson(res, err.status, { error: err.message, ...err.extra, node: this.id });
       }
       console.error(`${this.id}: internal error:`, err);
-      sendJson(res, 500, { error: `${this.id} hit an unexpected error; it has been logged` });
+      sendJson(res, 500, { error: `${this.id} hit an unexpected error; it has been logged`, node: this.id });
     }
   }
   // #endregion dispatch
