@@ -6,7 +6,7 @@
 //
 // #region api
 // HTTP API. Every body is JSON; every answer is JSON with `error` (a sentence a person can act on) on failure.
-// Client answers and every error name the node that gave them (`node`); /status, /health and admin have `id`.
+// Client answers name the node that gave them (`node`); /status, /health and admin answers have `id`.
 //
 // Clients (reads go through the log like writes: a get is a command, so it sees every write before it).
 //   Optional on every /kv request: ?client=<id>&seq=<n> (both or neither) makes it exactly-once: a request
@@ -395,10 +395,10 @@ export class RaftServer {
     } catch (err) {
       if (err instanceof HttpError) {
         if (err.status === 413) res.setHeader('connection', 'close'); // do not read the rest of the body
-        return sendJson(res, err.status, { error: err.message, ...err.extra, node: this.id });
+        return sendJson(res, err.status, { error: err.message, ...err.extra });
       }
       console.error(`${this.id}: internal error:`, err);
-      sendJson(res, 500, { error: `${this.id} hit an unexpected error; it has been logged`, node: this.id });
+      sendJson(res, 500, { error: `${this.id} hit an unexpected error; it has been logged` });
     }
   }
   // #endregion dispatch
