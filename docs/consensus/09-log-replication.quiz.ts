@@ -71,7 +71,7 @@ export const questions: QuizQuestion[] = [
         text: 'Because a server whose log ends in term 3 could still win an election and overwrite it, as in Figure 8.',
         correct: true,
         explanation:
-          'Right (§5.4.2). Three logs ending in term 2 would vote for a candidate ending in term 3. Only when an entry of term 4 is on a majority can no such candidate win; then that entry, and index 2 before it, are committed.',
+          'Right (§5.4.2). S2, S3 and S4, whose logs end in terms 2, 2 and 1, would vote for a candidate ending in term 3. Only when an entry of term 4 is on a majority can no such candidate win; then that entry, and index 2 before it, are committed.',
       },
       {
         text: 'Because an entry of an earlier term can never be committed and is dropped at the next election.',
