@@ -18,4 +18,13 @@ describe('Raft under random fault schedules', () => {
     expect(failures).toEqual([]);
     expect(operations).toBeGreaterThan(SEEDS * 20); // the clients really worked
   }, 120_000);
+
+  it('finds what exactly-once prevents: with retries sent as strangers, some histories are not linearizable', () => {
+    // Clients retry under a new client id each time (SimOptions.exactlyOnce false), so a request whose first
+    // copy was applied and whose answer was lost is applied again. The same seeds pass with exactly-once.
+    const failing = [3, 9, 26].filter((seed) => checkChaos({ seed, exactlyOnce: false }).problems.some((p) => p.startsWith('linearizability')));
+    expect(failing.length).toBeGreaterThan(0);
+    for (const seed of failing) expect(checkChaos({ seed }).problems).toEqual([]);
+    expect(checkChaos({ seed: failing[0]!, exactlyOnce: false }).replay).toBe(`npm run sim:raft -- --seed ${failing[0]} --faults --at-least-once`);
+  });
 });

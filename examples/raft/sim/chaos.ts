@@ -36,6 +36,8 @@ export interface ChaosOptions {
   ticks?: number;
   /** Snapshot every this many applied entries (default CHAOS_SNAPSHOT_EVERY; 0 = never). */
   snapshotEvery?: number;
+  /** false: retries are not recognised (SimOptions.exactlyOnce). */
+  exactlyOnce?: boolean;
 }
 
 export type FaultAction =
@@ -131,13 +133,14 @@ export function chaosReplay(o: ChaosOptions): string {
   if (o.clients !== undefined) parts.push(`--clients ${o.clients}`);
   if (o.ticks !== undefined) parts.push(`--ticks ${o.ticks}`);
   if (o.snapshotEvery !== undefined) parts.push(`--snapshot-every ${o.snapshotEvery}`);
+  if (o.exactlyOnce === false) parts.push('--at-least-once');
   return parts.join(' ');
 }
 
 /** Builds the world and its schedule (nothing has run yet). */
 export function prepareChaos(o: ChaosOptions): { world: World; schedule: FaultAction[]; ticks: number } {
   const ticks = o.ticks ?? CHAOS_TICKS;
-  const world = createWorld({ seed: o.seed, nodes: o.nodes, network: { loss: o.loss ?? CHAOS_LOSS, dup: o.dup ?? CHAOS_DUP }, snapshotEvery: o.snapshotEvery ?? CHAOS_SNAPSHOT_EVERY, replay: chaosReplay(o) });
+  const world = createWorld({ seed: o.seed, nodes: o.nodes, network: { loss: o.loss ?? CHAOS_LOSS, dup: o.dup ?? CHAOS_DUP }, snapshotEvery: o.snapshotEvery ?? CHAOS_SNAPSHOT_EVERY, exactlyOnce: o.exactlyOnce, replay: chaosReplay(o) });
   addClients(world, o.clients ?? CHAOS_CLIENTS, ticks);
   return { world, schedule: faultSchedule(world, ticks), ticks };
 }

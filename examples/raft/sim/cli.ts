@@ -12,11 +12,11 @@
 import { parseArgs } from 'node:util';
 import { checkHistory } from '../../../tests/helpers/linearizability.ts';
 import type { KvOperation } from '../../../tests/helpers/kv-history.ts';
-import { CHAOS_TICKS, chaosReplay, runChaos } from './chaos.ts';
+import { CHAOS_TICKS, chaosReplay, runChaos, type ChaosOptions } from './chaos.ts';
 import { figure8Options, figure8Steps, frameOf } from './figure8.ts';
 import { addClients, createWorld, formatEvent, RaftViolation, runTicks, view, type World } from './world.ts';
 
-const usage = `usage: npm run sim:raft -- [--seed N] [--ticks T] [--loss P] [--dup P] [--nodes N] [--clients C] [--faults] [--snapshot-every K]
+const usage = `usage: npm run sim:raft -- [--seed N] [--ticks T] [--loss P] [--dup P] [--nodes N] [--clients C] [--faults] [--snapshot-every K] [--at-least-once]
        npm run sim:raft -- --scenario figure8|figure8e
 
   --seed N            the seed (default 1): the same arguments give the same run, line for line
@@ -28,6 +28,8 @@ const usage = `usage: npm run sim:raft -- [--seed N] [--ticks T] [--loss P] [--d
   --clients C         KV clients making requests (default 3)
   --faults            a random fault schedule drawn from the seed: crashes, restarts, partitions, lossy links
   --snapshot-every K  nodes snapshot every K applied entries (default 0 = never; with --faults 20)
+  --at-least-once     clients retry as strangers (no client id + seq the state machine recognises), so a
+                        retry can be applied twice: try it with --faults to see histories fail
   --scenario S        figure8: the Raft paper's Figure 8, (a) to (d), step by step with captions;
                         figure8e: the same with the other ending, (e)
   --help              this text
@@ -44,6 +46,7 @@ interface Args {
   faults: boolean;
   snapshotEvery?: number;
   scenario?: 'figure8' | 'figure8e';
+  atLeastOnce?: boolean;
 }
 
 function readArgs(argv: string[]): Args | 'help' {
@@ -60,6 +63,7 @@ function readArgs(argv: string[]): Args | 'help' {
         clients: { type: 'string' },
         faults: { type: 'boolean' },
         'snapshot-every': { type: 'string' },
+        'at-least-once': { type: 'boolean' },
         scenario: { type: 'string' },
         help: { type: 'boolean' },
       },
@@ -97,12 +101,13 @@ function readArgs(argv: string[]): Args | 'help' {
     clients: whole('clients', values.clients, 0, 100),
     faults: values.faults === true,
     snapshotEvery: whole('snapshot-every', values['snapshot-every'], 0, 1_000_000),
+    atLeastOnce: values['at-least-once'] === true,
   };
 }
 
 /** The run without faults: a world from the options, clients until the end, `ticks` ticks. */
 function calmRun(a: Args, replay: string): World {
-  const world = createWorld({ seed: a.seed, nodes: a.nodes, network: { loss: a.loss ?? 0, dup: a.dup ?? 0 }, snapshotEvery: a.snapshotEvery, replay });
+  const world = createWorld({ seed: a.seed, nodes: a.nodes, network: { loss: a.loss ?? 0, dup: a.dup ?? 0 }, snapshotEvery: a.snapshotEvery, exactlyOnce: !a.atLeastOnce, replay });
   addClients(world, a.clients ?? 3);
   runTicks(world, a.ticks ?? 3_000);
   return world;
@@ -110,7 +115,7 @@ function calmRun(a: Args, replay: string): World {
 
 /** The arguments that give this run again: the ones given, in a fixed order. */
 function replayOf(a: Args): string {
-  if (a.faults) return chaosReplay({ seed: a.seed, nodes: a.nodes, loss: a.loss, dup: a.dup, clients: a.clients, ticks: a.ticks, snapshotEvery: a.snapshotEvery });
+  if (a.faults) return chaosReplay(chaosOptions(a));
   const parts = [`--seed ${a.seed}`];
   if (a.nodes !== undefined) parts.push(`--nodes ${a.nodes}`);
   if (a.loss !== undefined) parts.push(`--loss ${a.loss}`);
@@ -118,7 +123,14 @@ function replayOf(a: Args): string {
   if (a.clients !== undefined) parts.push(`--clients ${a.clients}`);
   if (a.ticks !== undefined) parts.push(`--ticks ${a.ticks}`);
   if (a.snapshotEvery !== undefined) parts.push(`--snapshot-every ${a.snapshotEvery}`);
+  if (a.atLeastOnce) parts.push('--at-least-once');
   return parts.join(' ');
+}
+
+function chaosOptions(a: Args): ChaosOptions {
+  const o: ChaosOptions = { seed: a.seed, nodes: a.nodes, loss: a.loss, dup: a.dup, clients: a.clients, ticks: a.ticks, snapshotEvery: a.snapshotEvery };
+  if (a.atLeastOnce) o.exactlyOnce = false;
+  return o;
 }
 
 function statusLines(world: World): string[] {
@@ -150,7 +162,7 @@ function main(): void {
   try {
     if (args.faults) {
       console.log(`raft simulation: seed ${args.seed}, random faults for ${args.ticks ?? CHAOS_TICKS} ticks, then heal`);
-      const run = runChaos({ seed: args.seed, nodes: args.nodes, loss: args.loss, dup: args.dup, clients: args.clients, ticks: args.ticks, snapshotEvery: args.snapshotEvery });
+      const run = runChaos(chaosOptions(args));
       world = run.world;
       ok = run.settledAt !== null;
       liveness = ok ? `live again ${run.settledAt! - run.healedAt} ticks after healing` : `FAILED\n    ${run.liveness.join('\n    ')}`;

@@ -66,6 +66,7 @@ function start(world: World, c: SimClient, op: KvOp): void {
 function retry(world: World, c: SimClient, target: string): void {
   const cur = c.current!;
   cur.attempt += 1;
+  if (!world.exactlyOnce) cur.command = { ...cur.command, client: `${c.id}#${cur.attempt}` }; // a stranger each time
   cur.target = target;
   cur.waiting = false;
   cur.deadline = world.now + CLIENT_TIMEOUT_TICKS;

@@ -48,6 +48,9 @@ export interface SimOptions {
   diskTicks?: [number, number];
   /** KV clients started at once (default 0; see addClients). */
   clients?: number;
+  /** false: each retry goes out as a new client (id 'c1#2'), so the state machine cannot tell it is a retry and
+   *  may apply a request twice — what §8's client id + seq prevent (default true). */
+  exactlyOnce?: boolean;
   /** Keep a record of every delivered message in world.delivered (for tests and a browser's trace; default false). */
   trace?: boolean;
   /** The command line that replays this world (without `npm run sim:raft -- `); built from the options if absent. */
@@ -168,6 +171,8 @@ export interface World {
   configBase: Omit<Config, 'id' | 'seed'>;
   snapshotEvery: number;
   diskTicks: [number, number];
+  /** See SimOptions.exactlyOnce. */
+  exactlyOnce: boolean;
   nodes: Record<NodeId, SimNode>;
   network: LinkSettings;
   /** Per-link overrides, keyed 'n1-n2' (the two ids sorted): replace the network's settings on that link. */

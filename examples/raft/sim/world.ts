@@ -64,6 +64,7 @@ export function createWorld(options: SimOptions): World {
     },
     snapshotEvery: options.snapshotEvery ?? 0,
     diskTicks: options.diskTicks ?? [...DEFAULT_DISK_TICKS],
+    exactlyOnce: options.exactlyOnce ?? true,
     nodes: {},
     network,
     links: {},
@@ -94,6 +95,7 @@ export function replayArgs(options: SimOptions): string {
   if (options.network?.loss) parts.push(`--loss ${options.network.loss}`);
   if (options.network?.dup) parts.push(`--dup ${options.network.dup}`);
   if (options.clients) parts.push(`--clients ${options.clients}`);
+  if (options.exactlyOnce === false) parts.push('--at-least-once');
   return parts.join(' ');
 }
 // #endregion create
