@@ -373,7 +373,8 @@ describe('3C persistence', () => {
     const lab = new Lab(5, seed, { unreliable });
     const r = rand(lab);
     const started: { value: string; index: number }[] = [];
-    for (let iters = 0; iters < 20; iters++) {
+    const seen = new Map<number, string>(); // index -> the command some server had applied there during the churn
+    for (let iters = 0; iters < 60; iters++) {
       // Clients: a few commands to whoever takes them.
       for (let c = 0; c < 3; c++) {
         const v = `churn-${iters}-${c}`;
@@ -392,6 +393,10 @@ describe('3C persistence', () => {
         lab.connect(victim);
       }
       lab.sleep(Math.floor(r() * 150) + 10);
+      for (const s of started) {
+        const c = lab.nCommitted(s.index);
+        if (c.count > 0 && c.command !== null) seen.set(s.index, c.command);
+      }
     }
     lab.setUnreliable(false);
     for (const id of lab.ids) {
@@ -400,10 +405,10 @@ describe('3C persistence', () => {
     }
     lab.sleep(ELECTION_TIMEOUT);
     const last = lab.one('churn-last', 5, true);
-    // Every command reported committed at an index is the one every server applied there; the invariant
-    // checks would have thrown otherwise. And some of the churn's commands made it.
-    const committed = started.filter((s) => s.index <= last && lab.nCommitted(s.index).command === JSON.stringify({ op: 'put', key: 'lab', value: s.value }));
-    expect(committed.length, `no command committed during churn; ${lab.replay}`).toBeGreaterThan(0);
+    // The lab's check: what some server applied during the churn is still what is committed at that index at
+    // the end, and every server has applied it (the invariant checks would also have thrown at once). Some
+    // seeds cut off a majority for the whole churn and commit nothing in it: that is allowed, as in the lab.
+    for (const [index, command] of seen) expect(lab.nCommitted(index), `index ${index}; ${lab.replay}`).toEqual({ count: 5, command });
     for (const id of lab.ids) expect(lab.world.checks.applied[id], `${id} did not catch up; ${lab.replay}`).toBeGreaterThanOrEqual(last);
   };
   it.each(FEW)('TestReliableChurn3C: crashes, restarts and cuts while clients keep starting commands (seed %i)', churn(false));
