@@ -5,6 +5,7 @@
 //  - Each wrong answer in fixtures/08-*.ts fails where its mistake shows, with the hint that names it; the
 //    cluster runs catch the ones that break safety (two leaders in a term, a new leader without a committed
 //    entry) or liveness (no leader ever), and a failing random run prints the command that replays it.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { coreTables, coreUpToDate, coreVote, exercise } from '../../examples/exercises/08-request-vote/index.ts';
 import { randomRun, splitVoteStory, staleLogStory } from '../../examples/exercises/08-request-vote/cluster.ts';
@@ -147,5 +148,32 @@ describe('exercise 08 fails the wrong answers, each with the hint for its mistak
     const r = await runWrong(EX, '08-mutates.ts');
     expect(failed(r.stdout, NEWER)).toContain('your code changed an object it was given');
     expect(failed(r.stdout, NEWER)).toContain('hint: decideVote must not change the voter or the request it is given');
+  });
+});
+
+// The Session 8 page links two runs of the live example (seed 8) and says what happens in them; hold the
+// page to it, on the same code the page runs (examples/raft/browser/raft-run.ts).
+describe('what the Session 8 page says about its two live-example links', () => {
+  it('seed 8, the leader n4 crashed at 0.6 s: n5 times out first and leads term 2; with three forced timeouts, nobody wins term 2 and n3 wins term 3', async () => {
+    const { createRun, runTo, parseScript } = await import('../../examples/raft/browser/raft-run.ts');
+    const page = readFileSync(new URL('../../docs/consensus/08-raft-leader-election.md', import.meta.url), 'utf8');
+    const links = [...page.matchAll(/href="\?example=raft&amp;seed=(\d+)&amp;script=([^"]+)"/g)].map((m) => ({ seed: Number(m[1]), script: m[2]! }));
+    expect(links).toEqual([
+      { seed: 8, script: '600:crash:n4' },
+      { seed: 8, script: '600:crash:n4,650:timeout:n1,650:timeout:n2,650:timeout:n3' },
+    ]);
+    const leaders = (script: string) => {
+      const run = createRun(8, parseScript(script));
+      runTo(run, 2000);
+      return run.happenings.filter((h) => h.kind === 'leader').map((h) => h.text);
+    };
+    const elections = (script: string) => {
+      const run = createRun(8, parseScript(script));
+      runTo(run, 2000);
+      return run.happenings.filter((h) => h.kind === 'election').map((h) => h.text);
+    };
+    expect(leaders('600:crash:n4').slice(0, 2)).toEqual(['n4 is leader of term 1', 'n5 is leader of term 2']);
+    expect(elections('600:crash:n4')[1]).toBe('n5 times out and stands for term 2');
+    expect(leaders(links[1]!.script).slice(0, 2)).toEqual(['n4 is leader of term 1', 'n3 is leader of term 3']);
   });
 });
