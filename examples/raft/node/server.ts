@@ -171,31 +171,34 @@ export class RaftServer {
     setImmediate(() => void this.flush());
   }
 
-  /** advance(), then the core's duties in order: persist (fsync), send, answer. Repeats while inputs came in. */
+  /**
+   * advance(), then the core's duties in order: persist (fsync), send, answer. One round per event-loop turn:
+   * whatever arrived while the fsync was in flight (requests, peer messages, ticks) is stepped into the core
+   * as it arrives, and the next round, one setImmediate later, takes all of it with ONE advance and ONE fsync.
+   */
   private async flush(): Promise<void> {
     this.scheduled = false;
-    if (this.flushing) return;
+    if (this.flushing || this.stopping) return;
     this.flushing = true;
     try {
-      while (this.dirty && !this.stopping) {
-        this.dirty = false;
-        const { ready, replies } = advance(this.service);
-        this.counters.flushes += 1;
-        // 1. Durable first: term, vote, snapshot and log of this ready are fsynced before anything leaves.
-        //    A vote sent before its fsync could be given twice after a crash; an entry acknowledged before
-        //    its fsync could be counted towards a majority and then be missing (§5.4).
-        await this.storage.persist(ready);
-        // 2. Only now the messages (one POST per peer, with everything for it).
-        for (const message of ready.messages) this.post(message);
-        this.sendAll();
-        // 3. Only now the clients: their entries are committed and applied (advance applied them).
-        for (const reply of replies) this.answer(reply);
-      }
+      this.dirty = false;
+      const { ready, replies } = advance(this.service);
+      this.counters.flushes += 1;
+      // 1. Durable first: term, vote, snapshot and log of this ready are fsynced before anything leaves.
+      //    A vote sent before its fsync could be given twice after a crash; an entry acknowledged before
+      //    its fsync could be counted towards a majority and then be missing (§5.4).
+      await this.storage.persist(ready);
+      // 2. Only now the messages (one POST per peer, with everything for it).
+      for (const message of ready.messages) this.post(message);
+      this.sendAll();
+      // 3. Only now the clients: their entries are committed and applied (advance applied them).
+      for (const reply of replies) this.answer(reply);
     } catch (err) {
-      this.onFatal(err instanceof Error ? err : new Error(String(err)));
+      return this.onFatal(err instanceof Error ? err : new Error(String(err)));
     } finally {
       this.flushing = false;
     }
+    if (this.dirty) this.kick(); // inputs came in meanwhile: the next round, after this turn's other I/O
   }
   // #endregion flush
 
