@@ -120,7 +120,7 @@ export const questions: QuizQuestion[] = [
         text: 'Index 3, term 5: its last entry is of a later term.',
         correct: true,
         explanation:
-          'Right. A later last term is more up to date even with a shorter log: a leader of term 5 existed, and it could only have been elected by a majority with every committed entry.',
+          'Right. A later last term is more up to date even with a shorter log. That entry was written by the leader of term 5, which held every entry committed before its term (Leader Completeness), and the candidate\'s log matches that leader\'s up to there; the voter\'s longer tail of older terms cannot all be committed.',
       },
       {
         text: 'Index 8, term 4: the same last term, one entry short.',
