@@ -12,6 +12,7 @@ import {
   leaderOf,
   partition,
   propose,
+  request,
   restart,
   runTicks,
   runUntil,
@@ -264,5 +265,59 @@ describe('replay', () => {
     expect(JSON.stringify(a.world)).toBe(JSON.stringify(b.world));
     expect(a.schedule.length).toBeGreaterThan(3);
     expect(JSON.parse(JSON.stringify(a.world))).toEqual(a.world); // nothing in it but JSON
+  });
+});
+
+describe('the simulated KV clients', () => {
+  it('your request goes to a node, follows the not-leader hint to the leader, and is answered once', () => {
+    const world = createWorld({ seed: 31, trace: true });
+    runUntil(world, (w) => leaderOf(w) !== null, 2_000);
+    runTicks(world, 100);
+    const leader = leaderOf(world)!;
+    request(world, { op: 'put', key: 'x', value: 'hello' });
+    request(world, { op: 'get', key: 'x' });
+    runTicks(world, 500);
+    const [put, get] = world.history;
+    expect(put).toMatchObject({ client: 'you', op: 'put', key: 'x', value: 'hello', seq: 1, node: leader });
+    expect(put!.return).not.toBeNull();
+    expect(get).toMatchObject({ client: 'you', op: 'get', key: 'x', output: 'hello', seq: 2, node: leader });
+    expect(get!.call).toBeGreaterThanOrEqual(put!.return!); // one request at a time
+    // The first went wherever the client guessed; a not-leader answer, if any, named the leader.
+    const replies = world.delivered!.filter((m) => m.type === 'ClientReply');
+    expect(replies.at(-1)!.from).toBe(leader);
+  });
+
+  it('a request stuck at a cut-off leader times out and is retried, same seq, at another node: applied once', () => {
+    const world = createWorld({ seed: 32, snapshotEvery: 0 });
+    runUntil(world, (w) => leaderOf(w) !== null, 2_000);
+    request(world, { op: 'get', key: 'x' }); // the client learns who leads
+    runTicks(world, 300);
+    const old = leaderOf(world)!;
+    expect(world.clients[0]!.leader).toBe(old);
+    partition(world, [[old], world.ids.filter((id) => id !== old)]);
+    request(world, { op: 'cas', key: 'x', expected: null, value: 'once' });
+    runTicks(world, 2_000);
+    const cas = world.history[1]!;
+    expect(cas.return).not.toBeNull();
+    expect(cas.return! - cas.call).toBeGreaterThanOrEqual(400); // it waited out the timeout first
+    expect(cas.node).not.toBe(old);
+    expect(cas.output).toBe(true);
+    heal(world);
+    runTicks(world, 1_000);
+    // The old leader's copy of the request (same client, same seq) was overwritten or deduplicated: one cas only.
+    const kv = world.nodes[leaderOf(world)!]!.service!.kv;
+    expect(kv.data['x']).toBe('once');
+    expect(kv.sessions['you']).toMatchObject({ seq: 2 });
+  });
+
+  it('a request with no answer by the end has an unknown outcome (return null, no output)', () => {
+    const world = createWorld({ seed: 33 });
+    runUntil(world, (w) => leaderOf(w) !== null, 2_000);
+    partition(world, [['n1'], ['n2'], ['n3'], ['n4'], ['n5']]);
+    request(world, { op: 'put', key: 'y', value: 'lost?' });
+    runTicks(world, 1_000);
+    expect(world.history).toHaveLength(1);
+    expect(world.history[0]!.return).toBeNull();
+    expect(world.history[0]!.output).toBeUndefined();
   });
 });
