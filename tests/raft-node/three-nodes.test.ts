@@ -7,7 +7,7 @@ import type { KvResult } from '../../examples/raft/node/client.ts';
 import type { KvOperation } from '../helpers/kv-history.ts';
 import { checkHistory } from '../helpers/linearizability.ts';
 import { mulberry32 } from '../../examples/shared/random.ts';
-import { stopAll } from '../helpers/processes.ts';
+import { startCommand, stopAll } from '../helpers/processes.ts';
 import { rawRequest, rawToLeader, startCluster, type Cluster } from './cluster.ts';
 
 let cluster: Cluster;
@@ -152,6 +152,27 @@ describe('a three-node Raft cluster of real processes', () => {
     expect(answered(await c.get('precious')).body.value).toBe('keep me');
     expect(answered(await c.get('fuzz')).status).toBe(404);
     expect(cluster.nodes.flatMap((n) => n.proc.lines).filter((l) => /internal error/.test(l))).toEqual([]);
+  });
+
+  it('npm run raft -- put/get/status/cas talks to the cluster, with exit 0/1/2', async () => {
+    const peers = Object.entries(cluster.members).map(([n, u]) => `${n}=${u}`).join(',');
+    const cli = async (...args: string[]) => {
+      const p = startCommand(process.execPath, ['--import', 'tsx', 'examples/raft/node/cli.ts', ...args], { RAFT_PEERS: peers }, `cli ${args[0]}`);
+      const { code } = await p.exited;
+      return { code, out: p.lines.join('\n') };
+    };
+    const [put, typo] = await Promise.all([cli('put', 'cli-key', 'hello world'), cli('put', 'cli-key')]);
+    expect(put.code, put.out).toBe(0);
+    expect(put.out).toMatch(/^"cli-key" = "hello world": written \(node n\d, log index \d+\)$/);
+    expect(typo.code).toBe(2);
+    expect(typo.out).toContain('raft: put takes 2 arguments, got 1');
+    const [get, status, cas] = await Promise.all([cli('get', 'cli-key'), cli('status'), cli('cas', 'cli-key', 'nope', 'x')]);
+    expect(get.code, get.out).toBe(0);
+    expect(get.out).toMatch(/^"cli-key" = "hello world" \(node n\d, log index \d+\)$/);
+    expect(status.code, status.out).toBe(0);
+    expect(status.out.split('\n').filter((l) => /^n\d +(leader|follower|candidate) +term +\d+ +leader /.test(l))).toHaveLength(3);
+    expect(cas.code).toBe(1);
+    expect(cas.out).toMatch(/^not swapped: "cli-key" holds "hello world"/);
   });
 
   it('a follower that stops answering (SIGSTOP) does not hold up the others; it catches up after SIGCONT', async () => {
