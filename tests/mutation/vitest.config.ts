@@ -26,6 +26,9 @@ export default defineConfig({
       // Part III: the chat core (sequencer, receiver, presence, fan-out, rate, frames, one server's step,
       // and the properties of several servers with one sequencer under random disconnects).
       'tests/chat/core-*.test.ts',
+      // Part IV: the Raft core (election, replication, ready(), the KV state machine, the service, and the
+      // properties of 3–5 nodes under random delivery, drops, duplicates and crashes).
+      'tests/raft/core-*.test.ts',
       // Tests written to pin a core's behaviour where the ones above left it loose.
       'tests/**/*.pinned.test.ts',
     ],
