@@ -266,6 +266,20 @@ describe('replay', () => {
     expect(a.schedule.length).toBeGreaterThan(3);
     expect(JSON.parse(JSON.stringify(a.world))).toEqual(a.world); // nothing in it but JSON
   });
+
+  it('a world copied as JSON mid-run goes on exactly like the original (the browser can keep and step copies)', () => {
+    const world = createWorld({ seed: 34, network: { loss: 0.1, dup: 0.1 }, snapshotEvery: 10 });
+    addClients(world, 3);
+    request(world, { op: 'put', key: 'x', value: 'mine' });
+    runTicks(world, 1_200);
+    crash(world, leaderOf(world) ?? 'n1');
+    runTicks(world, 37);
+    const copy = JSON.parse(JSON.stringify(world)) as World;
+    runTicks(world, 1_500);
+    runTicks(copy, 1_500);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(world));
+    expect(world.history.length).toBeGreaterThan(30);
+  });
 });
 
 describe('the simulated KV clients', () => {

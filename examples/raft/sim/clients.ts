@@ -12,7 +12,10 @@ import { draw, nextRandom, sendClient } from './network.ts';
 import { CLIENT_KEYS, CLIENT_THINK_TICKS, CLIENT_TIMEOUT_TICKS, type ClientAnswer, type HistoryOp, type SimClient, type World } from './types.ts';
 
 /** Starts `count` workload clients (c1, c2, …) that issue random requests until tick `until`. */
-export function addClients(world: World, count: number, until = Infinity): void {
+/** "Never stop": a number JSON keeps (Infinity would become null in a copied world). */
+export const FOREVER = Number.MAX_SAFE_INTEGER;
+
+export function addClients(world: World, count: number, until = FOREVER): void {
   for (let i = 0; i < count; i++) {
     const id = `c${world.clients.filter((c) => c.queue === null).length + 1}`;
     world.clients.push({ id, seq: 0, leader: null, current: null, nextAt: world.now + draw(world, ...CLIENT_THINK_TICKS), until, seen: {}, queue: null });
@@ -23,7 +26,7 @@ export function addClients(world: World, count: number, until = Infinity): void 
 export function queueRequest(world: World, op: KvOp): void {
   let you = world.clients.find((c) => c.id === 'you');
   if (you === undefined) {
-    you = { id: 'you', seq: 0, leader: null, current: null, nextAt: world.now, until: Infinity, seen: {}, queue: [] };
+    you = { id: 'you', seq: 0, leader: null, current: null, nextAt: world.now, until: FOREVER, seen: {}, queue: [] };
     world.clients.push(you);
   }
   you.queue!.push(op);
@@ -58,7 +61,8 @@ function start(world: World, c: SimClient, op: KvOp): void {
   if (op.op === 'cas') record.expected = op.expected;
   world.history.push(record);
   const command: KvCommand = { ...op, client: c.id, seq: c.seq };
-  c.current = { command, attempt: 0, target: c.leader ?? world.ids[draw(world, 0, world.ids.length - 1)]!, deadline: 0, record, waiting: false };
+  const target = c.leader ?? world.ids[draw(world, 0, world.ids.length - 1)]!;
+  c.current = { command, attempt: 0, target, deadline: 0, historyIndex: world.history.length - 1, waiting: false };
   retry(world, c, c.current.target);
 }
 
@@ -70,7 +74,7 @@ function retry(world: World, c: SimClient, target: string): void {
   cur.target = target;
   cur.waiting = false;
   cur.deadline = world.now + CLIENT_TIMEOUT_TICKS;
-  cur.record.node = target;
+  world.history[cur.historyIndex]!.node = target;
   sendClient(world, c.id, target, { kind: 'request', requestId: `${c.id}/${cur.command.seq}/${cur.attempt}`, command: cur.command });
 }
 
@@ -87,7 +91,7 @@ export function onReply(world: World, from: string, requestId: string, answer: C
   const cur = c?.current;
   if (c === undefined || cur === undefined || cur === null || cur.command.seq !== Number(seqText)) return; // answered already
   if (answer.ok) {
-    const r = cur.record;
+    const r = world.history[cur.historyIndex]!;
     r.return = world.now;
     r.node = from;
     if (r.op === 'get') r.output = answer.result.value;

@@ -143,9 +143,10 @@ export interface SimClient {
     /** Retry at this tick: a timeout, or (waiting) the end of a short pause after "no leader known". */
     deadline: number;
     waiting: boolean;
-    record: HistoryOp;
+    /** Its record: world.history[historyIndex] (an index, not a second reference: a copied world stays whole). */
+    historyIndex: number;
   };
-  /** When it sends its next request (when current is null); Infinity: stopped. */
+  /** When it sends its next request (when current is null). */
   nextAt: number;
   /** Stop issuing new requests at this tick (the current one still finishes). */
   until: number;
