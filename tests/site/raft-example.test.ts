@@ -201,10 +201,11 @@ describe('the live Raft cluster', () => {
       const problems = watchProblems(page);
       const { scripts } = watchLoads(page);
       const before = await expectLightUntilStart(page, site, path, scripts, /RaftExample/);
+      const js = (await sizesOf(scripts.slice(0, before))).reduce((a, b) => a + b.bytes, 0);
       await startExample(page, 'raft', page.getByTestId('raft-drawing'));
       const loaded = await sizesOf(scripts.slice(before));
       expect(loaded.some((s) => /RaftExample/.test(s.url)), `chunks loaded on Start: ${loaded.map((s) => s.url).join(', ')}`).toBe(true);
-      console.log(`${path}: Start loads ${loaded.reduce((a, b) => a + b.bytes, 0)} bytes (${loaded.map((s) => `${s.url} ${s.bytes}`).join(', ')})`);
+      console.log(`${path}: ${js} bytes of JS before Start; Start loads ${loaded.reduce((a, b) => a + b.bytes, 0)} bytes (${loaded.map((s) => `${s.url} ${s.bytes}`).join(', ')})`);
       expect((await page.getByTestId('raft-seed').textContent())?.trim()).toMatch(/^\d+$/);
       expect(problems).toEqual([]);
     });
