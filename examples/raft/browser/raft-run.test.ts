@@ -100,7 +100,7 @@ describe('a free run', () => {
 describe('Figure 8', () => {
   test.each(['figure8', 'figure8e'] as const)('%s: every step runs; a link to step K shows what stepping to K shows', (scenario) => {
     const r = createReplay(scenario);
-    expect(currentCaption(r).label).toBe('before (a)');
+    expect(currentCaption(r).label).toBe('not started');
     while (r.done < r.steps.length) {
       const before = r.run.world.now;
       nextStep(r);

@@ -192,7 +192,7 @@ export function linkToRun(path: string, run: { seed: number; script: readonly Ac
 /** What just happened, in words: one line per election, new leader, step-down, crash, restart, cut, commit, answer. */
 export interface Happening {
   at: number;
-  kind: 'election' | 'leader' | 'step-down' | 'crash' | 'restart' | 'partition' | 'heal' | 'commit' | 'answer' | 'you';
+  kind: 'timeout' | 'election' | 'leader' | 'step-down' | 'crash' | 'restart' | 'partition' | 'heal' | 'commit' | 'answer' | 'you';
   text: string;
 }
 
@@ -225,13 +225,11 @@ function doDue(run: Run): void {
   }
 }
 
-/** Does one action and notes it: the learner's requests and forced timeouts are lines of their own. */
+/** Does one action and notes it: the learner's requests are lines of their own (the simulator notes the rest). */
 function perform(run: Run, a: Action): void {
   applyAction(run.world, a);
   if (a.do === 'put' || a.do === 'get') {
     run.happenings.push({ at: a.at, kind: 'you', text: `you send ${a.do === 'put' ? `put ${a.key}=${a.value}` : `get ${a.key}`}: the client sends it to the node it thinks leads, and follows "not the leader" hints` });
-  } else if (a.do === 'timeout') {
-    run.happenings.push({ at: a.at, kind: 'you', text: `you make ${a.node}'s election timer run out` });
   }
   notice(run);
 }
@@ -272,7 +270,7 @@ export function stepToNext(run: Run, max = 1000): void {
   }
 }
 
-const EVENT_KINDS = new Set(['election', 'leader', 'step-down', 'crash', 'restart', 'partition', 'heal']);
+const EVENT_KINDS = new Set(['timeout', 'election', 'leader', 'step-down', 'crash', 'restart', 'partition', 'heal']);
 
 /** Reads what the world did since the last call into run.happenings. */
 export function notice(run: Run): void {
@@ -500,7 +498,7 @@ export function currentCaption(replay: Replay): { label: string; caption: string
   const step = replay.steps[replay.done - 1];
   if (step === undefined) {
     return {
-      label: 'before (a)',
+      label: 'not started',
       caption: 'The paper\'s Figure 8 (§5.4.2), on the real core: five servers, S1–S5 drawn as n1–n5, with long election timeouts so that only the script starts elections. Press "Next step".',
     };
   }
