@@ -154,7 +154,7 @@ export class RaftStorage {
         return;
       }
       // Group commit: every record of this ready in one write, one fsync.
-      await this.handle.appendFile(records.map(encodeRecord).join(''));
+      await writeAll(this.handle, Buffer.from(records.map(encodeRecord).join(''), 'utf8'));
       await this.handle.datasync(); // the durability point: after this, a power cut cannot lose the batch
       this.counters.batches += 1;
       this.counters.records += records.length;
@@ -192,6 +192,14 @@ export class RaftStorage {
 
   async close(): Promise<void> {
     await this.handle.close().catch(() => {});
+  }
+}
+
+/** One write() for the whole batch (the file is opened for appending); a short write is continued. */
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  for (let offset = 0; offset < data.length; ) {
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+    offset += bytesWritten;
   }
 }
 
