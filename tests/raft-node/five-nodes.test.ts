@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvResult } from '../../examples/raft/node/client.ts';
 import { stopAll, waitFor } from '../helpers/processes.ts';
-import { rawToLeader, startCluster, type Cluster } from './cluster.ts';
+import { rawRequest, rawToLeader, startCluster, type Cluster } from './cluster.ts';
 
 let cluster: Cluster;
 beforeAll(async () => {
@@ -28,6 +28,15 @@ describe('a five-node Raft cluster of real processes', () => {
     };
     await cluster.leader();
     for (let i = 0; i < 10; i++) await write(`before-${i}`, `v${i}`);
+    answered(await c.put('short-lived', 'x'));
+    expect(answered(await c.delete('short-lived')).body).toMatchObject({ key: 'short-lived', previous: 'x' });
+    expect(answered(await c.get('short-lived')).status).toBe(404);
+    // Every follower sends a client to the leader (asked again if the leader changed in between).
+    await waitFor('421 from all four followers naming one leader', async () => {
+      const leader = await cluster.leader();
+      const answers = await Promise.all(cluster.nodes.filter((n) => n !== leader).map((n) => rawRequest(n.port, 'GET', '/kv/before-1', {}, '')));
+      return answers.every((a) => a.status === 421 && a.json?.leader === leader.name && a.json?.leaderUrl === leader.url);
+    });
     // A cas with a client id and seq, answered by the leader...
     const cas = () => rawToLeader(cluster, 'POST', '/kv/ticket/cas?client=buyer-7&seq=1', JSON.stringify({ expected: null, value: 'sold' }));
     const sold = await cas();
