@@ -61,7 +61,10 @@ export function release(world: World, node: SimNode): void {
   while (node.held.length > 0 && node.held[0]!.releaseAt <= world.now) {
     const h = node.held.shift()!;
     for (const message of h.messages) sendRaft(world, { kind: 'raft', message });
-    for (const r of h.replies) sendClient(world, node.id, r.requestId.split('/')[0]!, { kind: 'reply', requestId: r.requestId, answer: r.answer });
+    for (const r of h.replies) {
+      const client = r.requestId.split('/')[0]!;
+      if (client !== 'direct') sendClient(world, node.id, client, { kind: 'reply', requestId: r.requestId, answer: r.answer }); // propose(): nobody waits
+    }
   }
 }
 // #endregion duties

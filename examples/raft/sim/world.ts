@@ -4,7 +4,7 @@
 // crash loses unsynced writes), KV clients, and the safety invariants checked after every step.
 //
 // The API (used by `npm run sim:raft`, tests/raft/sim*.test.ts, the MIT-lab test port, the failover benchmark
-// and the browser example); /work/notes/raft-sim-api.md describes it with an example:
+// and the browser example):
 //   const world = createWorld({ seed: 7 });       // 5 nodes, electionTicks [150,300], heartbeat 50, delay 5..25
 //   runTicks(world, 1000);                         // 1 tick = 1 simulated ms; invariants checked at every step
 //   leaderOf(world)                                 // 'n3' (the up leader of the highest term) or null
@@ -13,6 +13,8 @@
 //   setNetwork(world, { loss: 0.1 }); setLink(world, 'n1', 'n2', { loss: 1 });
 //   addClients(world, 3); request(world, { op: 'put', key: 'x', value: '1' });
 //   world.messages / world.history / world.events / view(world)
+// Beside it: chaos.ts (random fault schedules, liveness after healing), figure8.ts (the paper's Figure 8 as
+// captioned steps), cli.ts (`npm run sim:raft`, the only file that touches the process).
 //
 // Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
@@ -214,10 +216,11 @@ export function request(world: World, op: KvOp): void {
   queueRequest(world, op);
 }
 
-/** Proposes a command straight at a node, as if a client stood beside it (no network, no retries). */
-export function propose(world: World, id: NodeId, command: KvCommand | null = null): { ok: true; index: number } | { ok: false; leaderId: NodeId | null } {
+/** Proposes a command straight at a node, as if a client stood beside it (no network, no retries; the
+ *  answer, when the entry is applied, goes to nobody). */
+export function propose(world: World, id: NodeId, command: KvCommand): { ok: true; index: number } | { ok: false; leaderId: NodeId | null } {
   const node = nodeOf(world, id);
-  const s = submitToService(upService(world, id), `direct/${world.now}`, command as KvCommand);
+  const s = submitToService(upService(world, id), `direct/${world.now}`, command);
   if (s.ok) afterCall(world, node);
   return s;
 }
