@@ -19,7 +19,10 @@
 //      published ports, a chat server's container SIGKILLed (its clients resume on the other: no gap, no
 //      duplicate), started again (history is in the bus), and the bus SIGKILLed and started on its volume
 //      (tests/docker/chat-scenarios.ts);
-//   9. always cleans up: containers, network, volumes, images, temporary files, and the daemon if it started one.
+//   9. the Raft database (Part IV): docker/raft/compose.yaml on the same image, the leader's container SIGKILLed,
+//      a new leader serves writes, no acknowledged write lost, the old leader started again catches up
+//      (tests/docker/raft-scenarios.ts);
+//  10. always cleans up: containers, network, volumes, images, temporary files, and the daemon if it started one.
 // It ends with `N passed, M failed` and exits 1 if anything failed.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,6 +40,7 @@ import { run, waitFor, log } from './exec.ts';
 import { crashBrokerScenario, killWorkerScenario, type Check } from './scenarios.ts';
 import { StoreRun } from './store-scenarios.ts';
 import { ChatRun } from './chat-scenarios.ts';
+import { RaftRun } from './raft-scenarios.ts';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const COMPOSE_FILE = join(REPO, 'docker/queue/compose.yaml');
@@ -76,6 +80,7 @@ let daemon: Daemon | undefined;
 let project: ComposeProject | undefined;
 let store: StoreRun | undefined;
 let chat: ChatRun | undefined;
+let raft: RaftRun | undefined;
 let imageBuilt = false;
 let baseMade = false; // true only when this run made the stand-in (a daemon's own node:20-slim is left alone)
 let registry: CacheRegistry | undefined;
@@ -92,6 +97,7 @@ function cleanup(): Promise<void> {
     }
     if (store) await store.cleanup();
     if (chat) await chat.cleanup();
+    if (raft) await raft.cleanup();
     if (registry) await registry.close();
     rmSync(tempDir, { recursive: true, force: true });
     for (const [image, ours] of [[IMAGE, imageBuilt], [BASE, baseMade]] as const) {
@@ -214,6 +220,10 @@ async function main(): Promise<void> {
   // 8. The chat, on the image just built.
   chat = new ChatRun((file, name, chatEnv) => new ComposeProject(file, name, chatEnv, queue.docker), daemon.env, check);
   await chat.run(join(REPO, 'docker/chat/compose.yaml'), IMAGE, freePort);
+
+  // 9. The Raft database, on the image just built.
+  raft = new RaftRun((file, name, raftEnv) => new ComposeProject(file, name, raftEnv, queue.docker), daemon.env, check);
+  await raft.run(join(REPO, 'docker/raft/compose.yaml'), IMAGE, freePort);
 }
 
 try {
@@ -228,6 +238,7 @@ if (failed > 0 && project) {
   console.log(await project.logs().catch((e: unknown) => String(e)));
   if (store) console.log(await store.logs().catch((e: unknown) => String(e)));
   if (chat) console.log(await chat.logs().catch((e: unknown) => String(e)));
+  if (raft) console.log(await raft.logs().catch((e: unknown) => String(e)));
 }
 await cleanup();
 console.log(`\n${results.length - failed} passed, ${failed} failed`);
