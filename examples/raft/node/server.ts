@@ -53,12 +53,15 @@
 // Any other path: 404; a known path with another method: 405 with an Allow header.
 // #endregion api
 //
-// How the node runs its core. Inputs — a tick every 10 ms, each peer message, each client request — change
-// the core at once (tick/step/submit). Then, once per event-loop turn, the flush loop runs advance() and does
-// what its ready demands, in this order: (1) persist term, vote, snapshot and log change, one write and ONE
-// fsync for everything that arrived in that turn (group commit); (2) only then send its messages, batched per
-// peer; (3) only then answer the clients whose entries were applied. Inputs that arrive during an fsync wait
-// for the next round and share ITS fsync: under load, batches grow by themselves (etcd does the same).
+// How the node runs its core. Ticks (every 10 ms) and peer messages change the core at once (tick/step);
+// client requests wait in a queue. Once per event-loop turn a flush round runs (flush, below) in two parts,
+// each an advance() followed by the core's duties in this order: (1) persist term, vote, snapshot and log
+// change, one write and ONE fsync for everything in that part (group commit); (2) only then send its
+// messages, batched per peer; (3) only then answer the clients whose entries were applied. Part one takes
+// what the ticks and messages produced (commits: their clients are answered; votes; a follower's entries);
+// part two proposes every queued request and persists their entries before the AppendEntries carrying them
+// leave. Whatever arrives during an fsync waits for the next round and shares ITS fsync: under load, batches
+// grow by themselves (etcd does the same).
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -110,6 +113,13 @@ interface Waiting {
   timer: NodeJS.Timeout;
 }
 
+/** A client request waiting for the next flush round to be proposed (see flush). */
+interface Proposal {
+  requestId: string;
+  command: KvCommand;
+  resolve: (status: number, body: Record<string, unknown>) => void;
+}
+
 interface PeerLink {
   url: string;
   outbox: Message[];
@@ -122,6 +132,7 @@ export class RaftServer {
   readonly blocked = new Set<string>();
   readonly counters = { flushes: 0, sent: 0, received: 0, dropped: 0, peerErrors: 0 };
   private readonly waiting = new Map<string, Waiting>();
+  private proposals: Proposal[] = [];
   private readonly links = new Map<string, PeerLink>();
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   private timer: NodeJS.Timeout | null = null;
@@ -172,9 +183,16 @@ export class RaftServer {
   }
 
   /**
-   * advance(), then the core's duties in order: persist (fsync), send, answer. One round per event-loop turn:
-   * whatever arrived while the fsync was in flight (requests, peer messages, ticks) is stepped into the core
-   * as it arrives, and the next round, one setImmediate later, takes all of it with ONE advance and ONE fsync.
+   * One flush round per event-loop turn: whatever arrived while the previous fsync was in flight (peer
+   * messages, ticks: stepped into the core as they came; client requests: queued) is handled together, with
+   * one advance() and ONE fsync per part. The next round is a setImmediate later, after this turn's other I/O.
+   *
+   * Two parts, each doing the core's duties in order (persist, then send, then answer):
+   *   1. what the messages and ticks produced: commits (clients whose entries were applied are answered),
+   *      votes, heartbeats, a follower's new entries. On a leader this part rarely has anything to persist,
+   *      so its clients are answered without waiting for an fsync of entries that came in later;
+   *   2. the queued client requests, proposed now: their entries are persisted (one fsync for all of them)
+   *      and only then sent to the followers.
    */
   private async flush(): Promise<void> {
     this.scheduled = false;
@@ -182,23 +200,49 @@ export class RaftServer {
     this.flushing = true;
     try {
       this.dirty = false;
-      const { ready, replies } = advance(this.service);
-      this.counters.flushes += 1;
-      // 1. Durable first: term, vote, snapshot and log of this ready are fsynced before anything leaves.
-      //    A vote sent before its fsync could be given twice after a crash; an entry acknowledged before
-      //    its fsync could be counted towards a majority and then be missing (§5.4).
-      await this.storage.persist(ready);
-      // 2. Only now the messages (one POST per peer, with everything for it).
-      for (const message of ready.messages) this.post(message);
-      this.sendAll();
-      // 3. Only now the clients: their entries are committed and applied (advance applied them).
-      for (const reply of replies) this.answer(reply);
+      await this.round();
+      if (this.proposals.length > 0 && !this.stopping) {
+        this.propose(this.proposals.splice(0));
+        await this.round();
+      }
     } catch (err) {
       return this.onFatal(err instanceof Error ? err : new Error(String(err)));
     } finally {
       this.flushing = false;
     }
-    if (this.dirty) this.kick(); // inputs came in meanwhile: the next round, after this turn's other I/O
+    if (this.dirty || this.proposals.length > 0) this.kick(); // more came in meanwhile: the next round
+  }
+
+  /** advance(), then: 1 persist (fsync), 2 send, 3 answer. Nothing of a ready leaves before its fsync. */
+  private async round(): Promise<void> {
+    const { ready, replies } = advance(this.service);
+    this.counters.flushes += 1;
+    // 1. Durable first: term, vote, snapshot and log of this ready are fsynced before anything leaves.
+    //    A vote sent before its fsync could be given twice after a crash; an entry acknowledged before
+    //    its fsync could be counted towards a majority and then be missing (§5.4).
+    await this.storage.persist(ready);
+    // 2. Only now the messages (one POST per peer, with everything for it).
+    for (const message of ready.messages) this.post(message);
+    this.sendAll();
+    // 3. Only now the clients: their entries are committed and applied (advance applied them).
+    for (const reply of replies) this.answer(reply);
+  }
+
+  /** The queued client requests go into the log (the leader) or are sent elsewhere (421/503: not applied). */
+  private propose(queued: Proposal[]): void {
+    for (const q of queued) {
+      const submitted = submit(this.service, q.requestId, q.command);
+      if (!submitted.ok) {
+        const refused = refusal(this.id, submitted.leaderId, this.config.peers);
+        q.resolve(refused.status, { error: refused.message, ...refused.extra });
+        continue;
+      }
+      const timer = setTimeout(() => {
+        this.waiting.delete(q.requestId);
+        q.resolve(504, { error: `${this.id} proposed it at index ${submitted.index} but it was not committed within ${ANSWER_TIMEOUT_MS / 1000} s (lost leadership, or no majority reachable); it may or may not be applied: retry with the same client and seq to find out`, outcome: 'unknown', node: this.id });
+      }, ANSWER_TIMEOUT_MS);
+      this.waiting.set(q.requestId, { op: q.command.op, key: q.command.key, timer, resolve: q.resolve });
+    }
   }
   // #endregion flush
 
@@ -292,19 +336,17 @@ export class RaftServer {
     if (this.stopping) throw new HttpError(503, `${this.id} is shutting down; retry on another node`, { retryable: true });
 
     const requestId = String(++this.nextRequest);
-    const submitted = submit(this.service, requestId, command);
-    if (!submitted.ok) {
-      const leader = submitted.leaderId;
-      if (leader === null) throw new HttpError(503, `${this.id} knows no leader right now (an election is under way?); retry in a moment`, { leader: null, retryable: true });
-      const leaderUrl = this.config.peers[leader] ?? null;
-      throw new HttpError(421, `${this.id} is not the leader; send the request to ${leader} at ${leaderUrl}`, { leader, leaderUrl });
+    if (this.service.raft.role !== 'leader') {
+      // Not the leader: say so at once (submit changes nothing on a follower or candidate).
+      const submitted = submit(this.service, requestId, command);
+      if (!submitted.ok) {
+        const refused = refusal(this.id, submitted.leaderId, this.config.peers);
+        throw new HttpError(refused.status, refused.message, refused.extra);
+      }
     }
+    // The leader proposes it in the next flush round, together with every request of this turn.
     const { status: code, body: answer } = await new Promise<{ status: number; body: Record<string, unknown> }>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(requestId);
-        resolve({ status: 504, body: { error: `${this.id} proposed it at index ${submitted.index} but it was not committed within ${ANSWER_TIMEOUT_MS / 1000} s (lost leadership, or no majority reachable); it may or may not be applied: retry with the same client and seq to find out`, outcome: 'unknown', node: this.id } });
-      }, ANSWER_TIMEOUT_MS);
-      this.waiting.set(requestId, { op, key, timer, resolve: (s, b) => resolve({ status: s, body: b }) });
+      this.proposals.push({ requestId, command, resolve: (s, b) => resolve({ status: s, body: b }) });
       this.kick();
     });
     sendJson(res, code, answer);
@@ -410,6 +452,7 @@ export class RaftServer {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer !== null) clearInterval(this.timer);
+    for (const q of this.proposals.splice(0)) q.resolve(503, { error: `${this.id} is shutting down; retry on another node`, retryable: true });
     for (const [id, w] of this.waiting) {
       clearTimeout(w.timer);
       w.resolve(504, { error: `${this.id} is shutting down; the request may or may not be applied: retry with the same client and seq on another node`, outcome: 'unknown', node: this.id });
@@ -421,6 +464,13 @@ export class RaftServer {
     await this.storage.close();
     this.agent.destroy();
   }
+}
+
+/** The answer to a request this node cannot propose: 421 naming the leader, or 503 when none is known. */
+function refusal(self: string, leader: string | null, peers: Record<string, string>): { status: number; message: string; extra: Record<string, unknown> } {
+  if (leader === null) return { status: 503, message: `${self} knows no leader right now (an election is under way?); retry in a moment`, extra: { leader: null, retryable: true } };
+  const leaderUrl = peers[leader] ?? null;
+  return { status: 421, message: `${self} is not the leader; send the request to ${leader} at ${leaderUrl}`, extra: { leader, leaderUrl } };
 }
 
 // #region parsing
