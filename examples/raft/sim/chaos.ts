@@ -58,7 +58,8 @@ export function faultSchedule(world: World, ticks: number): FaultAction[] {
   const schedule: FaultAction[] = [];
   for (let at = draw(world, 50, 400); at < ticks; at += draw(world, 50, 400)) {
     const up = ids.filter((id) => !down.has(id));
-    const kinds = ['partition', 'heal', 'link', 'timeout', 'bounce', ...(down.size < maxDown ? ['crash'] : []), ...(down.size > 0 ? ['restart', 'restart'] : [])];
+    const network = ids.length > 1 ? ['partition', 'heal', 'link'] : []; // one node has no links to cut
+    const kinds = [...network, 'timeout', 'bounce', ...(down.size < maxDown ? ['crash'] : []), ...(down.size > 0 ? ['restart', 'restart'] : [])];
     const kind = pick(kinds);
     if (kind === 'crash') {
       const node = pick(up);
