@@ -89,6 +89,18 @@ describe('a free run', () => {
     expect(holders.length).toBeGreaterThanOrEqual(3);
   });
 
+  test("a follower down while more than a snapshot's worth of entries commit gets the leader's snapshot, said in a line", () => {
+    const puts = Array.from({ length: 12 }, (_, i) => `${400 + i * 60}:put:${['x', 'y', 'z'][i % 3]}:v${i}`);
+    const run = createRun(7, parseScript(['300:crash:n3', ...puts, '1300:restart:n3'].join(',')));
+    runTo(run, 2500);
+    const leader = leaderOf(run)!;
+    const lines = run.happenings.filter((h) => h.kind === 'snapshot').map((h) => h.text);
+    expect(lines).toEqual([`n3 installs ${leader.id}'s snapshot up to index 10: it lagged behind entries the leader no longer keeps (§7)`]);
+    const n3 = nodeViews(run.world).find((n) => n.id === 'n3')!;
+    expect(n3.snapshotIndex).toBe(10);
+    expect(n3.commitIndex).toBe(leader.commitIndex);
+  });
+
   test('acting in the middle of a replayed link drops the rest of its script', () => {
     const run = createRun(3, parseScript('100:crash:n1,2000:crash:n2'));
     runTo(run, 500);

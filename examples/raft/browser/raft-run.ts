@@ -192,7 +192,7 @@ export function linkToRun(path: string, run: { seed: number; script: readonly Ac
 /** What just happened, in words: one line per election, new leader, step-down, crash, restart, cut, commit, answer. */
 export interface Happening {
   at: number;
-  kind: 'timeout' | 'election' | 'leader' | 'step-down' | 'crash' | 'restart' | 'partition' | 'heal' | 'commit' | 'answer' | 'you';
+  kind: 'timeout' | 'election' | 'leader' | 'step-down' | 'crash' | 'restart' | 'partition' | 'heal' | 'commit' | 'snapshot' | 'answer' | 'you';
   text: string;
 }
 
@@ -207,11 +207,20 @@ export interface Run {
   seenEvents: number;
   committed: number;
   answered: number;
+  /** InstallSnapshot messages on the wire when last looked at (by message id), and each node's snapshot index then. */
+  snapshotsOnWire: Record<number, { from: string; to: string; lastIndex: number }>;
+  snapshotAt: Record<string, number>;
 }
 
-/** The settings of every live run: the simulator's defaults (150–300 ms timeouts, 50 ms heartbeats, 5–25 ms delay). */
-export function createRun(seed: number, script: readonly Action[] = [], options: SimOptions = { seed }): Run {
-  const run: Run = { world: createWorld({ ...options, seed }), script: [...script], done: 0, happenings: [], seenEvents: 0, committed: 0, answered: 0 };
+/**
+ * The settings of every live run: the simulator's defaults (150–300 ms timeouts, 50 ms heartbeats, 5–25 ms
+ * delay), and a snapshot every SNAPSHOT_EVERY applied entries, so that a follower that missed more than that
+ * is sent the leader's snapshot (§7).
+ */
+export const SNAPSHOT_EVERY = 10;
+
+export function createRun(seed: number, script: readonly Action[] = [], options: SimOptions = { seed, snapshotEvery: SNAPSHOT_EVERY }): Run {
+  const run: Run = { world: createWorld({ ...options, seed }), script: [...script], done: 0, happenings: [], seenEvents: 0, committed: 0, answered: 0, snapshotsOnWire: {}, snapshotAt: {} };
   doDue(run);
   return run;
 }
@@ -294,6 +303,25 @@ export function notice(run: Run): void {
     });
     run.committed = high;
   }
+  // A snapshot the leader sent (§7) that reached its follower: the follower's snapshot moved up to it.
+  const onWire = new Set<number>();
+  for (const m of w.messages) {
+    onWire.add(m.id);
+    if (m.body.kind === 'raft' && m.body.message.type === 'InstallSnapshot' && run.snapshotsOnWire[m.id] === undefined) {
+      run.snapshotsOnWire[m.id] = { from: m.from, to: m.to, lastIndex: m.body.message.snapshot.lastIndex };
+    }
+  }
+  for (const key of Object.keys(run.snapshotsOnWire)) {
+    const id = Number(key);
+    if (onWire.has(id)) continue;
+    const s = run.snapshotsOnWire[id]!;
+    delete run.snapshotsOnWire[id];
+    const now = w.nodes[s.to]?.service?.raft.snapshot?.lastIndex ?? 0;
+    if (now >= s.lastIndex && (run.snapshotAt[s.to] ?? 0) < s.lastIndex) {
+      run.happenings.push({ at: w.now, kind: 'snapshot', text: `${s.to} installs ${s.from}'s snapshot up to index ${s.lastIndex}: it lagged behind entries the leader no longer keeps (§7)` });
+    }
+  }
+  for (const id of w.ids) run.snapshotAt[id] = w.nodes[id]!.service?.raft.snapshot?.lastIndex ?? 0;
   const mine = w.history.filter((h) => h.client === 'you');
   for (; run.answered < mine.length && mine[run.answered]!.return !== null; run.answered++) {
     const h = mine[run.answered]!;
