@@ -130,11 +130,11 @@ describe('exercise 03 fails the wrong answers, each where it goes wrong', () => 
   });
 
   it('a replica loop that runs until it has n nodes: right while there are enough, a time-out when there are not', async () => {
-    const r = await check([EX3, '--file', fixture('03-endless-replicas.ts')], { CHECK_TIMEOUT_MS: '3000' });
+    const r = await check([EX3, '--file', fixture('03-endless-replicas.ts')], { CHECK_TIMEOUT_MS: '6000' });
     expect(r.code).toBe(1);
     passed(r.stdout, REPLICAS);
     const fewer = failed(r.stdout, FEWER);
-    expect(fewer).toContain('timed out after 3 s');
+    expect(fewer).toContain('timed out after 6 s');
     expect(fewer).toContain('Stop after one turn of the ring');
     expect(summary(r.stdout)).toEqual({ passed: 6, failed: 1 });
   });
