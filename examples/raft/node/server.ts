@@ -43,7 +43,8 @@
 //                              role: follower|candidate|leader; leaderId/leaderUrl: null when none is known;
 //                              members: {name: url} (every member, this node included); blocked: node names;
 //                              stats: {storage: {batches, records, fsyncs, snapshots}, messages: {flushes,
-//                              sent, received, dropped, peerErrors}, waiting} (counters since this start)
+//                              sent, received, dropped, peerErrors}, waiting, queued} (counters since this
+//                              start; waiting: proposed requests not yet answered; queued: not yet proposed)
 //   GET  /health          200 {ok: true, id}
 //   POST /admin/block {"peers": ["n2", ...]}   200 {id, blocked}: drop all Raft traffic to and from them
 //   POST /admin/heal  [{"peers": [...]}]       200 {id, blocked}: heal those, or every peer if no body
@@ -385,7 +386,7 @@ export class RaftServer {
       leaderUrl: s.leaderId === null ? null : (this.config.peers[s.leaderId] ?? null),
       members: this.config.peers,
       blocked: [...this.blocked].sort(),
-      stats: { storage: this.storage.counters, messages: this.counters, waiting: this.waiting.size },
+      stats: { storage: this.storage.counters, messages: this.counters, waiting: this.waiting.size, queued: this.proposals.length },
     };
   }
 
