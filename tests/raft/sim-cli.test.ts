@@ -58,6 +58,16 @@ describe('npm run sim:raft', () => {
     expect(cli(replayArgs(out)).out).toBe(out);
   });
 
+  it('a safety violation: the timeline up to it, SAFETY VIOLATED with the invariant, exit 1; the replay line gives the same', () => {
+    // A one-node cluster applies its no-op before its disk has it (tests/raft/sim.core-findings.test.ts).
+    const first = cli(['--nodes', '1', '--seed', '2']);
+    expect(first.code).toBe(1);
+    expect(first.out).toMatch(/ms {2}n1 is leader of term 1\nSAFETY VIOLATED: nothing applied that was not committed violated at tick \d+ \(seed 2\)/);
+    const again = cli(replayArgs(first.out));
+    expect(again.out).toBe(first.out);
+    expect(again.code).toBe(1);
+  });
+
   it('bad arguments: exit 2, one sentence and the usage', () => {
     const r = cli(['--loss', '2']);
     expect(r.code).toBe(2);

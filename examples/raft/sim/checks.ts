@@ -11,12 +11,14 @@
 // Pure: no node: imports, no timers, no clock, no Math.random (see tests/architecture/sim-purity.test.ts).
 
 import type { Entry, Ready } from '../core/types.ts';
-import type { CheckState, SimNode, World } from './types.ts';
+import type { CheckState, SimNode, TimelineEvent, World } from './types.ts';
 
 export class RaftViolation extends Error {
   readonly invariant: string;
   readonly at: number;
   readonly replay: string;
+  /** The timeline up to the violation (what the CLI prints before it). */
+  readonly events: TimelineEvent[];
   constructor(world: World, invariant: string, detail: string) {
     const replay = `npm run sim:raft -- ${world.replay}`;
     super(`${invariant} violated at tick ${world.now} (seed ${world.seed}): ${detail}\nreplay: ${replay}`);
@@ -24,6 +26,7 @@ export class RaftViolation extends Error {
     this.invariant = invariant;
     this.at = world.now;
     this.replay = replay;
+    this.events = [...world.events];
   }
 }
 

@@ -172,6 +172,7 @@ function main(): void {
     }
   } catch (err) {
     if (!(err instanceof RaftViolation)) throw err;
+    for (const e of err.events) console.log(formatEvent(e));
     console.log(`SAFETY VIOLATED: ${err.message}`); // the message ends with the replay line
     process.exitCode = 1;
     return;

@@ -41,8 +41,8 @@ export function stopNode(node: SimNode): void {
 /** After a tick, step or submit: advance(), then the adapter's duties in order. */
 export function afterCall(world: World, node: SimNode): void {
   const { ready, replies } = advance(node.service!);
+  noteRole(world, node); // first, so that a violation's timeline ends with what led to it
   checkStep(world, node, ready);
-  noteRole(world, node);
   const w = { hardState: ready.hardState, snapshot: ready.snapshot, log: ready.log };
   const durableAt = hasWrites(w) ? write(world, node.disk, w) : (node.disk.pending.at(-1)?.syncAt ?? world.now);
   const answers = replies.map((r) => ({
