@@ -2,6 +2,7 @@
 // to the leader (421), a retried client+seq is applied once, bad input of every kind gets a 4xx without
 // crashing a node or touching stored data, and a history of concurrent clients across a kill -9 of the
 // leader and its restart is linearizable (Part II's checker).
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KvResult } from '../../examples/raft/node/client.ts';
 import type { KvOperation } from '../helpers/kv-history.ts';
@@ -145,6 +146,17 @@ describe('a three-node Raft cluster of real processes', () => {
       const r = await rawRequest(leader.port, pick(['GET', 'PUT', 'POST', 'DELETE']), target, json, body);
       expect(r.status, `${target}: ${r.text.slice(0, 200)}`).toBeLessThan(500);
     }
+    // A client that goes away in the middle of its body.
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(leader.port, '127.0.0.1', () => {
+        socket.write('PUT /kv/cut HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"value":');
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 200);
+      });
+      socket.on('error', reject);
+    });
     // Every node still runs, the leader is the same, and the data is there.
     for (const n of cluster.nodes) expect(n.proc.running(), `${n.name} still running`).toBe(true);
     // The peer messages with term 999 were refused whole: no node ever stepped into that term.

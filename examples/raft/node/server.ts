@@ -534,9 +534,18 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(chunk);
     };
+    let ended = false;
+    const cutOff = () => reject(new HttpError(400, 'the request was closed before its body ended'));
     req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    req.on('end', () => {
+      ended = true;
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    // A client that goes away mid-body is not our error (no "internal error" line), and leaves nothing waiting.
+    req.on('error', cutOff);
+    req.on('close', () => {
+      if (!ended) cutOff();
+    });
   });
 }
 
