@@ -157,6 +157,15 @@ describe('a three-node Raft cluster of real processes', () => {
       });
       socket.on('error', reject);
     });
+    // Bytes that are not HTTP at all: a JSON 400 from the server, not a dropped connection.
+    const garbage = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = net.connect(leader.port, '127.0.0.1', () => socket.write('HELLO THERE\r\n\r\n'));
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[^]*\r\n\r\n\{"error":"the HTTP request could not be parsed \(HPE_/);
     // Every node still runs, the leader is the same, and the data is there.
     for (const n of cluster.nodes) expect(n.proc.running(), `${n.name} still running`).toBe(true);
     // The peer messages with term 999 were refused whole: no node ever stepped into that term.
