@@ -35,14 +35,12 @@ export function emptyKv(): KvState {
  * send one at a time: a number we have already applied is a retry, and gets the answer the first copy got.
  */
 export function applyCommand(state: KvState, command: KvCommand): KvResult {
-  const session = command.client === undefined ? undefined : getOwn(state.sessions, command.client);
-  if (session !== undefined && command.seq !== undefined && command.seq <= session.seq) {
-    return session.result; // a duplicate: answered once, never applied twice
-  }
+  const { client, seq } = command;
+  if (client === undefined || seq === undefined) return execute(state.data, command); // no way to tell a retry
+  const session = getOwn(state.sessions, client);
+  if (session !== undefined && seq <= session.seq) return session.result; // a duplicate: answered, not applied again
   const result = execute(state.data, command);
-  if (command.client !== undefined && command.seq !== undefined) {
-    setOwn(state.sessions, command.client, { seq: command.seq, result });
-  }
+  setOwn(state.sessions, client, { seq, result });
   return result;
 }
 // #endregion apply

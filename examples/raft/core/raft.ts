@@ -95,10 +95,8 @@ export function ready(node: RaftNode): Ready {
     out.log = { truncateFrom: node.logDirtyFrom, entries: entriesFrom(node, from, Infinity) };
     node.logDirtyFrom = 0;
   }
-  if (node.commitIndex > node.lastApplied) {
-    out.committed = entriesFrom(node, node.lastApplied + 1, node.commitIndex - node.lastApplied);
-    node.lastApplied = node.commitIndex;
-  }
+  out.committed = entriesFrom(node, node.lastApplied + 1, node.commitIndex - node.lastApplied);
+  node.lastApplied = node.commitIndex;
   return out;
 }
 // #endregion ready

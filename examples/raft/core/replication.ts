@@ -70,16 +70,16 @@ export function handleAppendEntries(node: RaftNode, m: AppendEntries): void {
     }
   }
   const matchIndex = m.prevLogIndex + m.entries.length; // our log equals the leader's up to here, no further
-  const canCommit = Math.min(m.leaderCommit, matchIndex);
-  if (canCommit > node.commitIndex) node.commitIndex = canCommit;
+  node.commitIndex = Math.max(node.commitIndex, Math.min(m.leaderCommit, matchIndex));
   reply({ success: true, matchIndex: Math.max(matchIndex, node.commitIndex), conflictTerm: null, conflictIndex: 0 });
 }
 // #endregion receive
 
-/** A current-term leader spoke: follow it, and restart the election timer. */
+/** A current-term leader spoke: follow it, and restart the election timer. A candidate or a leader never names
+ *  another node as leader, so the first line also turns them into followers. */
 function acceptLeader(node: RaftNode, leaderId: NodeId): void {
-  if (node.role !== 'follower' || node.leaderId !== leaderId) becomeFollower(node, node.term, leaderId);
-  else node.electionElapsed = 0;
+  if (node.leaderId !== leaderId) becomeFollower(node, node.term, leaderId);
+  else node.electionElapsed = 0; // the same leader again: keep the timeout drawn when we began to follow it
 }
 
 // #region backup
@@ -94,13 +94,11 @@ function conflictHint(node: RaftNode, prevLogIndex: number): Pick<AppendEntriesR
 
 /** The leader's side of a refusal: skip back a whole term at a time instead of one entry per round trip. */
 function backUp(node: RaftNode, m: AppendEntriesReply): number {
-  if (m.conflictTerm === null) return m.conflictIndex;
-  for (let i = lastIndex(node); i > snapshotIndex(node); i -= 1) {
-    const t = termAt(node, i)!;
-    if (t === m.conflictTerm) return i + 1; // we have that term too: resend from just after our last entry of it
-    if (t < m.conflictTerm) break;
+  if (m.conflictTerm !== null) {
+    // Do we have that term too (the snapshot's last entry counts)? Resend from just after our last entry of it.
+    for (let i = lastIndex(node); i >= snapshotIndex(node); i -= 1) if (termAt(node, i) === m.conflictTerm) return i + 1;
   }
-  return m.conflictIndex; // we never had that term: the follower's whole run of it must go
+  return m.conflictIndex; // its log is too short, or we never had that term: the follower's whole run of it must go
 }
 // #endregion backup
 
@@ -133,7 +131,7 @@ function acknowledged(node: RaftNode, from: NodeId, matchIndex: number): void {
 export function maybeCommit(node: RaftNode): void {
   const matched = [lastIndex(node), ...peers(node).map((id) => node.progress[id]!.matchIndex)].sort((a, b) => b - a);
   const held = matched[Math.floor(node.config.members.length / 2)]!; // the highest index a majority holds
-  if (held > node.commitIndex && termAt(node, held) === node.term) node.commitIndex = held;
+  if (termAt(node, held) === node.term) node.commitIndex = Math.max(node.commitIndex, held); // never goes back
 }
 // #endregion ack
 
@@ -148,8 +146,7 @@ export function handleInstallSnapshot(node: RaftNode, m: InstallSnapshot): void 
   if (s.lastIndex <= node.commitIndex) return reply(node.commitIndex); // we are past it already
   const keep = termAt(node, s.lastIndex) === s.lastTerm ? entriesFrom(node, s.lastIndex + 1, Infinity) : [];
   node.snapshot = s;
-  node.log = [];
-  replaceFrom(node, s.lastIndex + 1, keep);
+  replaceFrom(node, s.lastIndex + 1, keep); // the log now starts after the snapshot: everything else goes
   node.commitIndex = s.lastIndex;
   node.lastApplied = s.lastIndex;
   node.out.snapshot = s;

@@ -15,7 +15,7 @@ export function createNode(config: Config, persisted?: Persisted): RaftNode {
     term: persisted?.term ?? 0,
     votedFor: persisted?.votedFor ?? null,
     snapshot,
-    log: (persisted?.entries ?? []).filter((e) => e.index > (snapshot?.lastIndex ?? 0)),
+    log: persisted === undefined ? [] : persisted.entries.filter((e) => e.index > (snapshot?.lastIndex ?? 0)),
     role: 'follower',
     leaderId: null,
     // What was committed and applied is volatile (Figure 2): the snapshot is all a restart can count on.

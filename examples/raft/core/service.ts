@@ -53,8 +53,9 @@ export function advance(service: Service): Processed {
     if (w === undefined) continue;
     delete service.waiting[entry.index];
     // Our proposal sat at this index. If another leader's entry is there now, ours was never committed (§5.4).
-    if (w.term !== entry.term || result === null) replies.push({ requestId: w.requestId, ok: false, reason: 'lost-leadership' });
-    else replies.push({ requestId: w.requestId, ok: true, result, index: entry.index });
+    // The same term means the same entry (one leader per term): our command, so `result` is not a no-op's null.
+    if (w.term !== entry.term) replies.push({ requestId: w.requestId, ok: false, reason: 'lost-leadership' });
+    else replies.push({ requestId: w.requestId, ok: true, result: result!, index: entry.index });
   }
   if (r.applySnapshot !== null) forgetCoveredBy(service, r.applySnapshot.lastIndex);
   maybeSnapshot(service);
