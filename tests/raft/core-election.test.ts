@@ -4,9 +4,9 @@
 // a cluster of one, and messages that are not for this node.
 import { describe, expect, it } from 'vitest';
 import { propose, ready, status, step, tick } from '../../examples/raft/core/raft.ts';
+import { createNode } from '../../examples/raft/core/raft.ts';
 import type { Message, RaftNode } from '../../examples/raft/core/types.ts';
 import { Cluster, ELECTION, HEARTBEAT, appendEntries, config, ids, log, makeLeader, node, ofType, timeout } from './core-harness.ts';
-import { createNode } from '../../examples/raft/core/raft.ts';
 
 /** n1 of three in the given role, in term 1 (a leader's no-op at index 1, a candidate's vote for itself). */
 function inRole(role: 'follower' | 'candidate' | 'leader'): RaftNode {
@@ -504,4 +504,51 @@ describe('messages that are not for this node', () => {
       expect(ready(n).messages).toEqual([]);
     });
   }
+});
+
+describe('the election timer and the seed (what a replay of a seed rests on)', () => {
+  /** n1 that learned of term 5 from a message of the given kind. */
+  function heard(m: Message): RaftNode {
+    const n = node('n1');
+    step(n, m);
+    expect([n.term, n.role]).toEqual([5, 'follower']);
+    return n;
+  }
+  const fromLeader: Array<[string, Message]> = [
+    ['AppendEntries', appendEntries({ from: 'n2', to: 'n1', term: 5 })],
+    ['InstallSnapshot', { type: 'InstallSnapshot', from: 'n2', to: 'n1', term: 5, snapshot: { lastIndex: 0, lastTerm: 0, data: null } }],
+  ];
+  for (const [type, m] of fromLeader) {
+    it(`a node that learns of a higher term from a leader's ${type} draws one new timeout, as from any other message`, () => {
+      const byLeader = heard(m);
+      const byReply = heard({ type: 'RequestVoteReply', from: 'n3', to: 'n1', term: 5, granted: false });
+      expect(byLeader.electionTimeout).toBe(byReply.electionTimeout);
+      expect(byLeader.leaderId).toBe('n2');
+    });
+  }
+
+  it('heartbeats of the same leader restart the timer but keep the timeout drawn when the node began to follow it', () => {
+    const n = heard(appendEntries({ from: 'n2', to: 'n1', term: 5 }));
+    const drawn = n.electionTimeout;
+    for (let i = 0; i < 5; i += 1) {
+      tick(n);
+      step(n, appendEntries({ from: 'n2', to: 'n1', term: 5 }));
+      expect([n.electionElapsed, n.electionTimeout]).toEqual([0, drawn]);
+    }
+  });
+});
+
+describe('tick(): the leader\'s two clocks on the same tick', () => {
+  it('when the quorum check and a heartbeat fall on the same tick, a leader that heard a majority still sends the heartbeat', () => {
+    const n = createNode(config('n1', ids(3), { heartbeatTicks: 5, electionTicks: [10, 20] }));
+    makeLeader(n);
+    for (let t = 1; t < 20; t += 1) {
+      tick(n);
+      if (t % 5 === 0) for (const from of ['n2', 'n3']) step(n, { type: 'AppendEntriesReply', from, to: 'n1', term: 1, success: true, matchIndex: 1, conflictTerm: null, conflictIndex: 0 });
+      ready(n);
+    }
+    tick(n); // tick 20: the quorum check (electionTicks[1]) and the fourth heartbeat
+    expect(n.role).toBe('leader');
+    expect(ofType(ready(n).messages, 'AppendEntries').map((m) => m.to)).toEqual(['n2', 'n3']);
+  });
 });

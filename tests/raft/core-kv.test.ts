@@ -161,6 +161,24 @@ describe('exactly-once (§8)', () => {
     expect(state.sessions).toEqual({});
   });
 
+  it('a client named "undefined" is a client like any other; a command without a client is not taken for it', () => {
+    const { state, results } = run([
+      { op: 'put', key: 'x', value: 'a', client: 'undefined', seq: 1 },
+      { op: 'put', key: 'x', value: 'b', seq: 1 },
+    ]);
+    expect(results.map((r) => r.value)).toEqual(['a', 'b']);
+    expect(state.data).toEqual({ x: 'b' });
+    expect(Object.keys(state.sessions)).toEqual(['undefined']);
+  });
+
+  it('the state stays plain data: a caller may edit it directly (a browser what-if, a restore field by field)', () => {
+    const state = emptyKv();
+    applyCommand(state, { op: 'put', key: 'x', value: 'a', client: 'c', seq: 1 });
+    state.data.x = 'edited';
+    state.sessions.c!.seq = 0;
+    expect(applyCommand(state, { op: 'get', key: 'x', client: 'c', seq: 1 })).toEqual({ ok: true, value: 'edited' });
+  });
+
   it('a retry after a snapshot restore is still caught: the snapshot carries the sessions', () => {
     const state = emptyKv();
     const put: KvCommand = { op: 'put', key: 'x', value: 'a', client: 'c1', seq: 1 };

@@ -208,6 +208,14 @@ describe('§5.3 log replication: the follower', () => {
     expect(ofType(r.messages, 'AppendEntriesReply')[0]).toMatchObject({ success: true, matchIndex: 3 });
   });
 
+  it('the entry at the commit index is not checked either (a message naming it as prevLogIndex is taken)', () => {
+    const n = node('n1', 3, { term: 2, entries: log(1, 1, 2) });
+    step(n, appendEntries({ from: 'n2', to: 'n1', term: 2, prevLogIndex: 2, prevLogTerm: 1, leaderCommit: 2 }));
+    ready(n);
+    step(n, appendEntries({ from: 'n2', to: 'n1', term: 2, prevLogIndex: 2, prevLogTerm: 7, entries: [{ index: 3, term: 2, command: 'c3@2' }] }));
+    expect(ofType(ready(n).messages, 'AppendEntriesReply')[0]).toMatchObject({ success: true, matchIndex: 3 });
+  });
+
   it('committed entries are never checked or replaced again: a message that disagrees below the commit index is taken for what is new', () => {
     const n = node('n1', 3, { term: 2, entries: log(1, 1, 2) });
     step(n, appendEntries({ from: 'n2', to: 'n1', term: 2, prevLogIndex: 3, prevLogTerm: 2, leaderCommit: 2 }));
@@ -266,6 +274,16 @@ describe('§5.3 fast backup ("the follower can include the term of the conflicti
       expect(m!.entries.map((e) => e.index)).toEqual(Array.from({ length: Math.max(0, 7 - nextIndex) }, (_, i) => nextIndex + i));
     });
   }
+
+  it('leader: the snapshot\'s last entry counts as one of its entries of that term', () => {
+    const n = node('n1', 3, { term: 1, snapshot: { lastIndex: 5, lastTerm: 1, data: 'S' } });
+    makeLeader(n); // term 2, no-op at 6
+    propose(n, 'x'); // 7
+    step(n, reply('n2', 2, { success: false, conflictTerm: 1, conflictIndex: 3 })); // its 6 is of term 1
+    expect(n.progress['n2']).toMatchObject({ nextIndex: 6, mode: 'probe' });
+    const sent = ready(n).messages.filter((m) => m.to === 'n2');
+    expect(sent).toMatchObject([{ type: 'AppendEntries', prevLogIndex: 5, prevLogTerm: 1 }]);
+  });
 
   it('leader: never backs up below what the follower is known to hold', () => {
     const n = backingLeader();
@@ -409,6 +427,17 @@ describe('probe and replicate (etcd-io/raft): pipelining and batching', () => {
     expect(toN2.map((m) => [m.prevLogIndex, m.entries.map((e) => e.index)])).toEqual([[0, [1, 2]]]);
   });
 
+  it('an acknowledgement in replicate mode does not resend what is still in flight', () => {
+    const n = steadyLeader();
+    propose(n, 'a');
+    ready(n); // 2 in flight
+    propose(n, 'b');
+    ready(n); // 3 in flight
+    step(n, reply('n2', 1, { matchIndex: 2 }));
+    expect(ready(n).messages).toEqual([]);
+    expect(n.progress['n2']).toMatchObject({ matchIndex: 2, nextIndex: 4, mode: 'replicate' });
+  });
+
   it('a refusal sends a replicating follower back to probing', () => {
     const n = steadyLeader();
     propose(n, 'a');
@@ -502,6 +531,15 @@ describe('§7 log compaction and InstallSnapshot', () => {
     const r = ready(n);
     expect(r.log).toEqual({ truncateFrom: 4, entries: log(1, 1, 2, 2, 2).slice(3) });
     expect(r.messages).toEqual([{ type: 'InstallSnapshotReply', from: 'n1', to: 'n2', term: 2, matchIndex: 3 }]);
+  });
+
+  it('a snapshot installed after an append in the same round: the log change covers both (cut at the append, the kept entries after the snapshot)', () => {
+    const n = node('n1', 3, { term: 1, entries: log(1, 1) });
+    step(n, appendEntries({ from: 'n2', to: 'n1', term: 1, prevLogIndex: 2, prevLogTerm: 1, entries: log(1, 1, 1, 1, 1, 1, 1, 1).slice(2) }));
+    step(n, { type: 'InstallSnapshot', from: 'n2', to: 'n1', term: 1, snapshot: { lastIndex: 5, lastTerm: 1, data: 'S' } });
+    const r = ready(n);
+    expect(r.log).toEqual({ truncateFrom: 3, entries: log(1, 1, 1, 1, 1, 1, 1, 1).slice(5) });
+    expect(r.snapshot).toMatchObject({ lastIndex: 5 });
   });
 
   it('a snapshot that disagrees with the entry at its last index discards the whole log', () => {

@@ -229,12 +229,13 @@ describe('service: snapshots', () => {
     const s = new Services(3, 2);
     const leader = s.elect('n1');
     s.cut.add('n3');
-    for (const [k, v] of [['a', '1'], ['b', '2'], ['c', '3']]) submit(leader, k, put(k!, v!));
+    for (const [k, v] of [['a', '1'], ['b', '2'], ['c', '3']] as const) submit(leader, k, put(k, v));
     s.flush();
     expect(leader.raft.snapshot).not.toBeNull();
     // n3 was cut off; give it a request it thinks it waits for (as if it had led once at that index).
     const n3 = s.get('n3');
     n3.waiting[2] = { term: 0, requestId: 'stale' };
+    n3.waiting[leader.raft.snapshot!.lastIndex] = { term: 0, requestId: 'at the snapshot' };
     n3.waiting[9] = { term: 1, requestId: 'later' };
     s.cut.delete('n3');
     s.heartbeat('n1');
