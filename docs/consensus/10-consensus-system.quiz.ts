@@ -12,7 +12,7 @@ export const questions: QuizQuestion[] = [
         text: 'Alice\'s retry is applied again after Bob\'s put, and x goes back to 1: Bob\'s acknowledged write is undone.',
         correct: true,
         explanation:
-          'Right. The retry is a new log entry at a new index; Raft commits it like any other. Without a client id and sequence number the state machine cannot tell it from a new request, so it acts twice (§8 gives exactly this example).',
+          'Right. The retry is a new log entry at a new index; Raft commits it like any other. Without a client id and sequence number the state machine cannot tell it from a new request, so it acts twice (§8 describes exactly this double execution; Bob\'s undone write is what it can cost).',
       },
       {
         text: 'Nothing: the new leader sees that an identical command is already in its log and drops the retry as a duplicate.',
@@ -147,7 +147,7 @@ export const questions: QuizQuestion[] = [
         text: 'No value: the get cannot commit, so the client gets a 504 (or a 503) and tries another node.',
         correct: true,
         explanation:
-          'Right. Without a majority nothing commits, so nothing is answered; the old leader also steps down within an election timeout (our check-quorum). A missing answer is the price; a stale one is never given.',
+          'Right. Without a majority nothing commits, so nothing is answered; the old leader also steps down within two election timeouts (our check-quorum). A missing answer is the price; a stale one is never given.',
       },
       {
         text: 'The new value of x, because the old leader forwards every read to whichever node now leads the cluster.',
