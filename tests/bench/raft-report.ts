@@ -241,8 +241,9 @@ export function failoverFragment(r: RaftBenchReport): string {
     ...(networksTable(f).length > 0
       ? [
           'The same 150–300 ms setting on other networks. A vote splits when a second node times out before the first ' +
-            "candidate's RequestVote reaches it, and when the others' answers go different ways because messages overtake " +
-            'each other: the longer and the more uneven the way, the more second elections.',
+            "candidate's RequestVote reaches it, or when the others' answers go different ways because messages overtake " +
+            'each other: the faster and the more even the network, the fewer second elections. The worst case is another ' +
+            'matter: it is the rare crash after which every follower had drawn a long timeout and the vote then split anyway.',
           '',
           ...networksTable(f),
           '',
