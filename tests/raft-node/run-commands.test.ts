@@ -74,6 +74,36 @@ describe('the live view', () => {
     expect(summaryLine(nodes)).toBe('leader n2 (term 3) | n1 L2 c7 a7 partitioned, n2 L3 c7 a7, n3 F3 c7 a7, n4 down, n5 C4 c7 a7');
   });
 
+  it('at 80 columns (a terminal cuts each line at 79) every field stays visible: role, term, leader, commit, applied, last, snap, blocks', () => {
+    const nodes = [
+      node('n1', { role: 'leader', term: 2, leaderId: 'n1', blocked: ['n2', 'n3', 'n4', 'n5'], commitIndex: 12345, lastApplied: 12344, lastIndex: 12399, snapshotIndex: 12000 }, 4194304),
+      node('n2', { role: 'leader', term: 13, leaderId: 'n2' }, 4194305),
+      node('n3', { role: 'candidate', term: 14, leaderId: null, blocked: ['n1'] }),
+      node('n4', null),
+      { ...node('n5', null), process: { stopped: 'killed SIGTERM' } },
+    ];
+    const lines = renderView(nodes, 80);
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(79);
+    expect(lines[0]).toMatch(/^node\s+process\s+role\s+term\s+leader\s+commit\s+applied\s+last\s+snap\s+blocks$/);
+    expect(lines[1]).toMatch(/^n1\s+4194304\s+old leader\s+2\s+n1\s+12345\s+12344\s+12399\s+12000\s+n2,n3,n4,n5$/);
+    expect(lines[2]).toMatch(/^n2\s+4194305\s+leader\s+13\s+n2\s+7\s+7\s+8\s+0\s+-$/);
+    expect(lines[3]).toMatch(/^n3\s+100\s+candidate\s+14\s+-\s+7\s+7\s+8\s+0\s+n1$/);
+    expect(lines[4]).toMatch(/^n4\s+killed -9\s+down(\s+-){7}$/);
+    expect(lines[5]).toMatch(/^n5\s+killed TERM\s+down/);
+    expect(lines.at(-1)).toBe('leader: n2 in term 13');
+    // Each value sits under its own heading (a cut line would lose the right-hand columns first).
+    const at = (heading: string) => lines[0]!.indexOf(heading) + heading.length;
+    for (const [heading, value] of [['commit', '12345'], ['applied', '12344'], ['last', '12399'], ['snap', '12000']] as const) expect(lines[1]!.indexOf(value) + value.length).toBe(at(heading));
+    // Wide enough: the full table, as the scrolling status command prints it.
+    expect(renderView(nodes, 120)).toEqual(renderView(nodes));
+    expect(renderView(nodes)[0]).toMatch(/^node\s+port\s+process\s+state/);
+    // Narrower than 80: one short line per node, still every field.
+    const tiny = renderView(nodes, 60);
+    expect(tiny[1]).toBe('n1 old L2 ->n1 c12345 a12344 l12399 s12000 xn2,n3,n4,n5');
+    expect(tiny[4]).toBe('n4 down');
+    for (const line of tiny.slice(1)) expect(line.length, line).toBeLessThanOrEqual(59);
+  });
+
   it('says so when no node leads', () => {
     const nodes = [node('n1', { role: 'candidate', leaderId: null }), node('n2', null)];
     expect(currentLeader(nodes)).toBeNull();

@@ -60,23 +60,54 @@ export function currentLeader(nodes: readonly NodeSnapshot[]): { name: string; t
 const pad = (s: string | number, w: number) => String(s).padEnd(w);
 const padL = (s: string | number, w: number) => String(s).padStart(w);
 
-/** The table, one string per line. */
-export function renderView(nodes: readonly NodeSnapshot[]): string[] {
+/**
+ * The table, one string per line. `columns` is the terminal's width (process.stdout.columns): a terminal cuts
+ * every line at columns - 1 characters (run-screen.ts), so when the full table is wider than that, the view
+ * drops the port and the state column (down shows as the role, a cut as the blocks) and shortens the process
+ * cell; below that (under 80 columns), one short line per node as in summaryLine. Without `columns` (the
+ * scrolling `status` command, which wraps instead of cutting) the full table.
+ *
+ *   node process     role       term leader commit applied  last  snap  blocks
+ *   n1   4242        old leader    2 n1          7       7     8     0  n2,n3,n4,n5
+ *   n4   killed -9   down          - -           -       -     -     -  -
+ */
+export function renderView(nodes: readonly NodeSnapshot[], columns = Number.POSITIVE_INFINITY): string[] {
   const leader = currentLeader(nodes);
-  const lines = [
+  const footer = leader === null ? 'no leader right now (an election is under way, or no majority can talk)' : `leader: ${leader.name} in term ${leader.term}`;
+  const fits = (lines: string[]) => lines.every((l) => l.length <= columns - 1);
+  const stale = (st: RaftStatus) => st.role === 'leader' && leader !== null && st.term < leader.term;
+  const num = (x: number | undefined) => (x === undefined ? '-' : x);
+  const wide = [
     `${pad('node', 6)}${pad('port', 7)}${pad('process', 12)}${pad('state', 13)}${pad('role', 14)}${padL('term', 5)}  ${pad('leader', 7)}${padL('commit', 7)}${padL('applied', 9)}${padL('last', 6)}${padL('snap', 6)}  blocks`,
   ];
   for (const n of nodes) {
     const st = hasStatus(n.status) ? n.status : undefined;
     const proc = 'pid' in n.process ? `pid ${n.process.pid}` : n.process.stopped;
-    const role = st ? (st.role === 'leader' && leader !== null && st.term < leader.term ? 'leader(stale)' : st.role) : '-';
-    const num = (x: number | undefined) => (x === undefined ? '-' : x);
-    lines.push(
+    const role = st ? (stale(st) ? 'leader(stale)' : st.role) : '-';
+    wide.push(
       `${pad(n.name, 6)}${pad(n.port, 7)}${pad(proc, 12)}${pad(nodeState(n), 13)}${pad(role, 14)}${padL(num(st?.term), 5)}  ${pad(st?.leaderId ?? '-', 7)}${padL(num(st?.commitIndex), 7)}${padL(num(st?.lastApplied), 9)}${padL(num(st?.lastIndex), 6)}${padL(num(st?.snapshotIndex), 6)}  ${st?.blocked?.length ? st.blocked.join(',') : '-'}`,
     );
   }
-  lines.push(leader === null ? 'no leader right now (an election is under way, or no majority can talk)' : `leader: ${leader.name} in term ${leader.term}`);
-  return lines;
+  if (fits(wide)) return [...wide, footer];
+  // 79 characters with four blocked peers and indexes below 100,000.
+  const narrow = [`${pad('node', 5)}${pad('process', 12)}${pad('role', 11)}${padL('term', 4)} ${pad('leader', 7)}${padL('commit', 6)}${padL('applied', 8)}${padL('last', 6)}${padL('snap', 6)}  blocks`];
+  for (const n of nodes) {
+    const st = hasStatus(n.status) ? n.status : undefined;
+    const proc = 'pid' in n.process ? String(n.process.pid) : n.process.stopped.replace('SIG', '').slice(0, 11);
+    const role = st ? (stale(st) ? 'old leader' : st.role) : 'down';
+    narrow.push(
+      `${pad(n.name, 5)}${pad(proc, 12)}${pad(role, 11)}${padL(num(st?.term), 4)} ${pad(st?.leaderId ?? '-', 7)}${padL(num(st?.commitIndex), 6)}${padL(num(st?.lastApplied), 8)}${padL(num(st?.lastIndex), 6)}${padL(num(st?.snapshotIndex), 6)}  ${st?.blocked?.length ? st.blocked.join(',') : '-'}`,
+    );
+  }
+  if (fits(narrow)) return [...narrow, footer];
+  // Very narrow: role letter and term, commit, applied, last, snapshot; the blocks as "cut off from".
+  const letter = { leader: 'L', follower: 'F', candidate: 'C' } as const;
+  const short = nodes.map((n) => {
+    if (!hasStatus(n.status)) return `${n.name} down`;
+    const s = n.status;
+    return `${n.name} ${stale(s) ? 'old ' : ''}${letter[s.role] ?? '?'}${s.term} ->${s.leaderId ?? '-'} c${s.commitIndex} a${s.lastApplied} l${s.lastIndex} s${s.snapshotIndex}${s.blocked?.length ? ` x${s.blocked.join(',')}` : ''}`;
+  });
+  return ['L/F/C term ->leader c=commit a=applied l=last s=snap x=blocks', ...short, footer.replace(' (an election is under way, or no majority can talk)', '')];
 }
 
 /** One line for a pipe or a log file: the leader, then each node's role, term, commit and applied index. */

@@ -408,7 +408,8 @@ async function watch(): Promise<void> {
       } else if (before !== '') screen.line('view', 'no leader right now (an election is under way, or no majority can talk)');
     }
     if (screen.tty) {
-      screen.setView([...renderView(lastStatus), '', `data ${dataDir}   type help, or Ctrl-C to stop everything`]);
+      // A terminal cuts each line at its width: renderView narrows the table to fit (all fields at 80 columns).
+      screen.setView([...renderView(lastStatus, process.stdout.columns || 80), '', `data ${dataDir}   type help, or Ctrl-C to stop everything`]);
     } else if (Date.now() - lastSummary >= SUMMARY_EVERY_MS) {
       lastSummary = Date.now();
       screen.line('view', summaryLine(lastStatus));
