@@ -106,6 +106,8 @@ describe('§5.2 leader election', () => {
       lastIndex: 0,
       snapshotIndex: 0,
     });
+    // Nothing produced yet: the node's outbox (plain data a browser may show) is empty, and so is its first ready().
+    expect(n.out).toEqual({ hardState: null, snapshot: null, log: null, messages: [], applySnapshot: null, committed: [] });
     expect(ready(n)).toEqual({ hardState: null, snapshot: null, log: null, messages: [], applySnapshot: null, committed: [] });
   });
 
