@@ -76,6 +76,32 @@ describe('the Raft client', () => {
     expect(fake.seen.slice(before)).toEqual([{ node: 'n3', method: 'POST', url: '/kv/k/cas?client=alice&seq=2', body: '{"expected":null,"value":"x"}' }]);
   });
 
+  it("goes to its OWN address for the leader a 421 names (in Docker the node's leaderUrl is http://n3:7400); leaderUrl only for a name it does not know", async () => {
+    // The follower's leaderUrl points at a fake that stands for the address the client cannot use: it records
+    // every hit, so following it (the old behaviour) shows up as a hit there and extra attempts.
+    const elsewhere = await fakeNodes(1, () => ({ status: 503, body: { error: 'not reachable from the client', leader: null, retryable: true } }));
+    const peersUrl = elsewhere.members.n1!;
+    const fake = await fakeNodes(5, (s) =>
+      s.node === 'n3' ? { status: 200, body: { key: 'k', value: 'v', index: 7, node: 'n3' } } : { status: 421, body: { error: 'not the leader', leader: 'n3', leaderUrl: peersUrl } },
+    );
+    for (let i = 0; i < 5; i++) {
+      // Whichever member it starts at: there (n3) or one redirect to n3 at the address it was given for n3.
+      const c = new RaftClient({ members: fake.members, clientId: `d${i}`, timeoutMs: 2_000 });
+      const r = await c.put('k', 'v');
+      expect(r).toMatchObject({ ok: true, node: 'n3' });
+      expect(r.attempts).toBeLessThanOrEqual(2);
+      expect(c.leader).toBe(fake.members.n3);
+    }
+    expect(elsewhere.seen).toEqual([]);
+    // A leader whose name is not among the members (or members given as a bare list): its leaderUrl is all there is.
+    const leader = await fakeNodes(1, () => ({ status: 200, body: { key: 'k', value: 'v', index: 8, node: 'n9' } }));
+    const follower = await fakeNodes(1, () => ({ status: 421, body: { error: 'not the leader', leader: 'n9', leaderUrl: leader.members.n1 } }));
+    for (const members of [{ n1: follower.members.n1! }, [follower.members.n1!]]) {
+      const r = await new RaftClient({ members, timeoutMs: 2_000 }).put('k', 'v');
+      expect(r).toMatchObject({ ok: true, node: 'n9', attempts: 2 });
+    }
+  });
+
   it('a 404 and a 409 are answers; a 400 is a definite failure at once, not retried', async () => {
     const fake = await fakeNodes(1, (s) =>
       s.method === 'GET' ? { status: 404, body: { error: 'no value', key: 'k' } } : s.method === 'POST' ? { status: 409, body: { swapped: false, value: 'z' } } : { status: 400, body: { error: 'field "value" must be a string' } },

@@ -1,6 +1,8 @@
 // A client for the Raft KV database (server.ts), used by the tests, the runner, the chaos command and the
 // benchmark. It does what §8 of the Raft paper asks of a client:
-//   - find the leader: start anywhere; a follower answers 421 naming the leader, and the client goes there;
+//   - find the leader: start anywhere; a follower answers 421 naming the leader, and the client goes there (at
+//     its own address for that name, from `members`; the follower's leaderUrl only for a name it does not know:
+//     behind Docker or NAT that URL is the peers' address, http://n3:7400, not one the client can reach);
 //     with no leader known (503) or a node that does not answer, it tries the next member, round-robin;
 //   - exactly-once: every request carries this client's id and a sequence number (?client=&seq=); a retry
 //     (after a timeout, a lost connection, a 504, a leader change) reuses the SAME number, so the cluster
@@ -54,7 +56,7 @@ export function closeSharedAgent(): void {
 export class RaftClient {
   readonly clientId: string;
   private readonly urls: string[];
-  private readonly names = new Map<string, string>(); // node name -> url
+  private readonly names = new Map<string, string>(); // node name (#0, #1, ... for a list of URLs) -> our url for it
   private seq: number;
   private leaderUrl: string | null = null;
   private next = 0;
@@ -132,7 +134,10 @@ export class RaftClient {
         return { ok: true, status, body: json, node: String(json.node ?? url), attempts };
       }
       if (status === 421) {
-        const hinted = typeof json.leaderUrl === 'string' ? json.leaderUrl : typeof json.leader === 'string' ? this.names.get(json.leader) : undefined;
+        // The leader's name first, at OUR address for it: the URL a node gives is the one its peers use (in
+        // Docker http://n3:7400, which the host cannot resolve). leaderUrl only for a name we do not know.
+        const known = typeof json.leader === 'string' ? this.names.get(json.leader) : undefined;
+        const hinted = known ?? (typeof json.leaderUrl === 'string' ? json.leaderUrl : undefined);
         lastError = error;
         // Follow the hint, but not forever: nodes can disagree for a moment during an election.
         if (hinted !== undefined && hinted !== url && redirects++ < 3) this.leaderUrl = hinted.replace(/\/+$/, '');
