@@ -119,7 +119,7 @@ export function figure8Steps(variant: Figure8Variant = 'd'): Figure8Step[] {
         label: '(d)',
         caption:
           'S1 crashes before its term-4 entry reaches S3. S5 restarts and wins term 5 with the votes of S3 and S4: its last entry (term 3) is newer ' +
-          'than theirs (term 2), so its log counts as more up to date (§5.4.1). S5 overwrites index 2 on S2 and S3 with its own term-3 entry. ' +
+          'than S3\'s (term 2) and S4\'s (term 1), so its log counts as more up to date (§5.4.1). S5 overwrites index 2 on S2 and S3 with its own term-3 entry. ' +
           'Had S1 committed the term-2 entry in (c), a committed entry would now be lost.',
         act: (w, o) => {
           crash(w, 'n1');
