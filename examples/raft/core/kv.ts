@@ -20,7 +20,7 @@ export interface KvResult {
 
 export interface KvState {
   data: Record<string, string>;
-  /** Per client: its last applied sequence number and the answer it got (§8: "so that it can reply"). */
+  /** Per client: its last applied sequence number and the answer it got (§8: a retried command is answered without being executed again). */
   sessions: Record<string, { seq: number; result: KvResult }>;
 }
 
