@@ -106,7 +106,7 @@ describe('exercise 09 fails the wrong answers, each where it goes wrong', () => 
     passed(r.stdout, COMMIT);
     passed(r.stdout, HINT);
     const runs = failed(r.stdout, RUNS);
-    expect(runs).toMatch(/run (\d+) \(5 nodes\): at \d+ ms, n\d dropped entry \d+ \(term \d+\), which was already committed/);
+    expect(runs).toMatch(/run (\d+) \(5 nodes\): at \d+ ms, n\d cut its log at entry \d+ \(term \d+\), which was already committed/);
     const seed = /run (\d+) \(5 nodes\)/.exec(runs)![1];
     expect(runs).toContain(`replay this run alone: npm run check -- 09-append-entries --file tests/exercises/fixtures/09-truncates-always.ts --seed ${seed}`);
   });

@@ -242,7 +242,7 @@ export function runCluster(follow: FollowFn | 'core', seed: number, onCall?: (ca
       const dropped = node.log.filter((e) => e.index >= truncateFrom);
       const lost = dropped.find((e) => e.index <= node.commitIndex || (committed[e.index - 1]?.term === e.term && committed[e.index - 1]?.command === e.command));
       if (lost !== undefined) {
-        throw new Broken(`${id} dropped entry ${lost.index} (term ${lost.term}), which was already committed${lost.index <= node.commitIndex ? ` (${id}'s own commit index was ${node.commitIndex})` : ''}: a committed entry must stay in every log that holds it, or a later leader may be elected without it`);
+        throw new Broken(`${id} cut its log at entry ${lost.index} (term ${lost.term}), which was already committed${lost.index <= node.commitIndex ? ` (${id}'s own commit index was ${node.commitIndex})` : ''}, even if it wrote the same entry back: a change must never cut a committed entry (a crash between the cut and the append would lose it, and a later leader may be elected without it)`);
       }
       replaceFrom(node, truncateFrom, entries.map((e) => ({ index: e.index, term: e.term, command: e.command })));
     }
