@@ -1,8 +1,10 @@
 // The prompt of `npm run example:raft` (examples/raft/node/run-commands.ts) and its live view (run-view.ts),
-// without processes: what each typed line becomes, the hint a typo gets, and what the table says.
+// without processes: what each typed line becomes, the hint a typo gets, what the table says, and how a node
+// is told the cut (against a fake admin API).
 
 import { describe, expect, it } from 'vitest';
-import { parseCommand, splitWords } from '../../examples/raft/node/run-commands.ts';
+import { parseCommand, splitWords, tellCut } from '../../examples/raft/node/run-commands.ts';
+import { NoAnswer, type HttpAnswer } from '../../examples/store/node/run-http.ts';
 import { currentLeader, renderView, summaryLine, type NodeSnapshot } from '../../examples/raft/node/run-view.ts';
 
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -109,5 +111,50 @@ describe('the live view', () => {
     expect(currentLeader(nodes)).toBeNull();
     expect(renderView(nodes).at(-1)).toBe('no leader right now (an election is under way, or no majority can talk)');
     expect(summaryLine(nodes)).toBe('no leader | n1 C3 c7 a7, n2 down');
+  });
+});
+
+describe('telling a node the cut (tellCut)', () => {
+  /** A fake node's admin API: heal and block as server.ts does them, with hooks to misbehave. */
+  function fakeAdmin(id: string, options: { ignoreBlock?: boolean; refuseFirst?: number } = {}) {
+    const blocked = new Set<string>();
+    const calls: string[] = [];
+    let refusals = options.refuseFirst ?? 0;
+    const post = async (url: string, body: unknown): Promise<HttpAnswer> => {
+      if (refusals > 0) {
+        refusals -= 1;
+        throw new NoAnswer('refused', url, 'ECONNREFUSED');
+      }
+      const route = new URL(url).pathname;
+      calls.push(route);
+      const peers = (body as { peers?: string[] }).peers;
+      if (route === '/admin/heal') for (const p of peers ?? [...blocked]) blocked.delete(p);
+      else if (!options.ignoreBlock) for (const p of peers ?? []) blocked.add(p);
+      return { status: 200, body: { id, blocked: [...blocked].sort() } };
+    };
+    return { post, calls, blocked };
+  }
+
+  it("confirms what the node answered, and calls a 200 that did not block (or another node's answer) a failure", async () => {
+    const good = fakeAdmin('n5');
+    expect(await tellCut('n5', 'http://127.0.0.1:7405', ['n1', 'n2', 'n3', 'n4'], good.post)).toEqual({ ok: true, line: 'n5: drops traffic to and from n1, n2, n3, n4' });
+    expect(good.calls).toEqual(['/admin/heal', '/admin/block']);
+    expect(await tellCut('n5', 'http://127.0.0.1:7405', [], good.post)).toEqual({ ok: true, line: 'n5: talks to everyone' });
+    expect(good.blocked.size).toBe(0);
+    // Session 9's run: every confirmation printed, no node blocked. A node (or runner) that answers 200 without blocking is caught.
+    const deaf = fakeAdmin('n1', { ignoreBlock: true });
+    expect(await tellCut('n1', 'http://127.0.0.1:7401', ['n5'], deaf.post)).toEqual({ ok: false, line: 'n1: failed: it answered 200 but says it blocks nobody, not n5' });
+    const other = fakeAdmin('n3');
+    expect(await tellCut('n1', 'http://127.0.0.1:7401', ['n5'], other.post)).toMatchObject({ ok: false, line: expect.stringContaining('answered as "n3", not n1') });
+  });
+
+  it('a node restarted a moment ago (refusing connections while it starts) is asked again until it listens; a node that is not starting fails at once', async () => {
+    const fresh = fakeAdmin('n5', { refuseFirst: 3 });
+    expect(await tellCut('n5', 'http://127.0.0.1:7405', ['n1', 'n2'], fresh.post, () => true)).toEqual({ ok: true, line: 'n5: drops traffic to and from n1, n2' });
+    expect([...fresh.blocked]).toEqual(['n1', 'n2']);
+    const dead = fakeAdmin('n5', { refuseFirst: 1 });
+    expect(await tellCut('n5', 'http://127.0.0.1:7405', ['n1'], dead.post, () => false)).toMatchObject({ ok: false, line: expect.stringMatching(/^n5: POST \/admin\/heal failed: connection refused/) });
+    const never = fakeAdmin('n5', { refuseFirst: 1_000 });
+    expect(await tellCut('n5', 'http://127.0.0.1:7405', ['n1'], never.post, () => true, 300)).toMatchObject({ ok: false, line: expect.stringContaining('did not listen within 0.3 s of its restart') });
   });
 });

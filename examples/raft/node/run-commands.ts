@@ -4,6 +4,7 @@
 // its record of the cut; run.ts does those.
 
 import { splitWords } from '../../store/node/run-commands.ts';
+import type { HttpAnswer } from '../../store/node/run-http.ts';
 import type { RaftClient } from './client.ts';
 
 export { splitWords };
@@ -129,6 +130,50 @@ export function parsePartition(args: readonly string[], nodes: readonly string[]
 
 /** For each node, the peers it must block so that the sides cannot talk to each other. */
 export { blocksFor } from '../../store/node/run-commands.ts';
+
+// #region cut
+/**
+ * Tells one node the cut: POST /admin/heal, then POST /admin/block with the peers it must drop (none: healed).
+ * What it prints is what the NODE answered ({id, blocked}), not what was asked: a node that answers with
+ * another id (the wrong port) or a blocked list other than `peers` is a failure, said so. A node that refuses
+ * the connection while `starting()` says it is still coming up (a restart a moment ago) is asked again until it
+ * listens (up to `waitMs`), so a partition typed right after a restart reaches it too.
+ */
+export async function tellCut(
+  name: string,
+  url: string,
+  peers: readonly string[],
+  post: (url: string, body: unknown) => Promise<HttpAnswer>,
+  starting: () => boolean = () => false,
+  waitMs = 20_000,
+): Promise<{ ok: boolean; line: string }> {
+  const deadline = Date.now() + waitMs;
+  let last: HttpAnswer | undefined;
+  for (const [route, body] of [['/admin/heal', {}], ...(peers.length > 0 ? [['/admin/block', { peers }]] : [])] as [string, unknown][]) {
+    for (;;) {
+      try {
+        last = await post(`${url}${route}`, body);
+        break;
+      } catch (err) {
+        const refused = (err as { kind?: string }).kind === 'refused';
+        if (refused && starting() && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          continue;
+        }
+        return { ok: false, line: `${name}: POST ${route} failed: ${err instanceof Error ? err.message : String(err)}${refused && starting() ? ` (it did not listen within ${waitMs / 1000} s of its restart)` : ''}` };
+      }
+    }
+    if (last.status >= 300) return { ok: false, line: `${name}: POST ${route} failed: ${last.status} ${JSON.stringify(last.body)}` };
+  }
+  const b = (last?.body ?? {}) as { id?: unknown; blocked?: unknown };
+  const blocked = Array.isArray(b.blocked) ? b.blocked.map(String).sort() : undefined;
+  if (b.id !== name) return { ok: false, line: `${name}: failed: ${url} answered as ${JSON.stringify(b.id)}, not ${name} (another program on its port?)` };
+  if (blocked === undefined || blocked.join(',') !== [...peers].sort().join(',')) {
+    return { ok: false, line: `${name}: failed: it answered 200 but says it blocks ${blocked?.length ? blocked.join(', ') : 'nobody'}, not ${peers.length > 0 ? peers.join(', ') : 'nobody'}` };
+  }
+  return { ok: true, line: `${name}: ${blocked.length > 0 ? `drops traffic to and from ${blocked.join(', ')}` : 'talks to everyone'}` };
+}
+// #endregion cut
 
 // #region kv
 /**

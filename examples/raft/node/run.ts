@@ -41,7 +41,7 @@ import { DataDirInUseError, lockDataDir, type DataDirLock } from '../../queue/no
 import { http as request } from '../../store/node/run-http.ts';
 import { Screen } from '../../store/node/run-screen.ts';
 import { RaftClient } from './client.ts';
-import { blocksFor, HELP, parseCommand, runKv, splitWords, type Command } from './run-commands.ts';
+import { blocksFor, HELP, parseCommand, runKv, splitWords, tellCut, type Command } from './run-commands.ts';
 import { currentLeader, hasStatus, renderView, summaryLine, type NodeSnapshot, type RaftStatus } from './run-view.ts';
 import { BASE_PORT, NODE_NAMES, raftTopology, type RaftNodeSpec } from './topology.ts';
 
@@ -258,7 +258,8 @@ async function execute(words: string[]): Promise<{ ok: boolean; lines: string[] 
       return { ok: !lines.some((l) => l.includes('failed')), lines: [head, ...lines] };
     }
     case 'status':
-      return { ok: true, lines: renderView(lastStatus.length > 0 ? lastStatus : await snapshot()) };
+      // Asked now, not the view's last round (which may have started before a partition typed just before).
+      return { ok: true, lines: renderView(await snapshot()) };
     case 'help':
       return { ok: true, lines: HELP };
     case 'quit':
@@ -271,22 +272,18 @@ async function execute(words: string[]): Promise<{ ok: boolean; lines: string[] 
 
 /**
  * Tells `names` the current cut: each one heals everything, then blocks the nodes on the other sides (none when
- * healed). The admin API keeps blocks in memory only, so a restarted node is told again (reapplyCut).
+ * healed). The admin API keeps blocks in memory only, so a restarted node is told again (reapplyCut). Each line
+ * is what the node answered (tellCut, run-commands.ts): its own list of blocked peers, or why it failed. A node
+ * restarted a moment ago that does not listen yet is asked again until it does.
  */
 async function applyCut(names: readonly string[]): Promise<string[]> {
   const blocks = sides === null ? {} : blocksFor(sides);
   const lines = await Promise.all(
     names.map(async (name) => {
-      const peers = blocks[name] ?? [];
-      for (const [route, body] of [['/admin/heal', {}], ...(peers.length > 0 ? [['/admin/block', { peers }]] : [])] as [string, unknown][]) {
-        try {
-          const answer = await request('POST', `${urls[name]}${route}`, body, 3_000);
-          if (answer.status >= 300) return `${name}: POST ${route} failed: ${answer.status} ${JSON.stringify(answer.body)}`;
-        } catch (err) {
-          return `${name}: POST ${route} failed: ${err instanceof Error ? err.message : String(err)}`;
-        }
-      }
-      return `${name}: ${peers.length > 0 ? `drops traffic to and from ${peers.join(', ')}` : 'talks to everyone'}`;
+      const r = running.get(name)!;
+      const child = r.child;
+      const starting = () => child !== undefined && r.child === child && !r.answered;
+      return (await tellCut(name, urls[name]!, blocks[name] ?? [], (url, body) => request('POST', url, body, 3_000), starting)).line;
     }),
   );
   return lines.sort();
