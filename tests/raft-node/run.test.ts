@@ -116,6 +116,8 @@ it('shows a leader, takes put/get, elects a new leader when the leader is killed
   const pids = nodePids(run);
   expect([...pids.keys()]).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
   expect(run.lines().join('\n')).toMatch(/\[n1\] +raft node n1 listening on http:\/\/127\.0\.0\.1:\d+/); // the nodes' own output, prefixed
+  // The runner's snapshot interval (50, not the node's 1000): a short session sees compaction and InstallSnapshot.
+  expect(run.lines().join('\n')).toMatch(/\[n1\] +raft node n1 listening on .*snapshot every 50 entries/);
 
   // A second run on the same data directory, and one on the same ports: both refused, nothing started.
   const second = runner({ RAFT_BASE_PORT: String(await freeBase()), DATA_DIR: dataDir });

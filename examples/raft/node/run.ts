@@ -18,8 +18,11 @@
 //   KEEP_DATA=1                    start on the previous run's disks instead of empty ones
 //   RAFT_BASE_PORT=7400            node i listens on RAFT_BASE_PORT + i
 //   RAFT_SERVER_SCRIPT=<file.ts>   run another node program with the same environment and HTTP API (your own)
-//   RAFT_*                         anything else is passed to every node unchanged, e.g. RAFT_SNAPSHOT_EVERY=20
-//                                  (snapshot and compact the log every 20 applied entries; the default is 1000)
+//   RAFT_SNAPSHOT_EVERY=50         each node snapshots and compacts its log every 50 applied entries (the node's
+//                                  own default is 1000; the runner's 50, as chaos:raft's, lets a short session
+//                                  see the snap column move and a node restarted after 50 entries get an
+//                                  InstallSnapshot instead of the entries; 0 = never)
+//   RAFT_*                         anything else is passed to every node unchanged
 //
 // Every node is `node --import tsx <script>` with the Node that runs this file: no shell, the same on Linux,
 // macOS and Windows. Ctrl-C (or quit) stops every node (SIGTERM, then SIGKILL after a grace period). Each node
@@ -59,7 +62,8 @@ if (process.argv.length > 2) {
   const usage = `usage: npm run example:raft
   Five Raft nodes on 127.0.0.1:${BASE_PORT + 1}-${BASE_PORT + 5} with a live view and a prompt (type help there).
   environment: DATA_DIR (default examples/raft/.data), KEEP_DATA=1 (start on the last run's disks),
-               RAFT_BASE_PORT (default ${BASE_PORT}: node i on RAFT_BASE_PORT + i), RAFT_SERVER_SCRIPT (your own node)`;
+               RAFT_BASE_PORT (default ${BASE_PORT}: node i on RAFT_BASE_PORT + i), RAFT_SERVER_SCRIPT (your own node),
+               RAFT_SNAPSHOT_EVERY (default 50 here: a snapshot every 50 applied entries; 0 = never)`;
   (help ? console.log : console.error)(help ? usage : `example:raft takes no arguments (got ${process.argv.slice(2).join(' ')})\n\n${usage}`);
   process.exit(help ? 0 : 2);
 }
@@ -97,7 +101,7 @@ const client = new RaftClient({ members: urls, clientId: `runner-${process.pid}`
 function start(r: Running): void {
   const child = spawn(process.execPath, ['--import', 'tsx', r.spec.script], {
     cwd: repoRoot,
-    env: { ...process.env, ...r.spec.env, RAFT_DATA: path.join(dataDir, r.spec.name) },
+    env: { ...process.env, RAFT_SNAPSHOT_EVERY: process.env.RAFT_SNAPSHOT_EVERY ?? '50', ...r.spec.env, RAFT_DATA: path.join(dataDir, r.spec.name) },
     // The 'ipc' channel is how a node knows the runner is alive: when the runner dies, even by kill -9, the
     // channel closes and server.ts stops (it listens for 'disconnect'). No node outlives its runner.
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
