@@ -122,7 +122,8 @@ function mistake(c: Cmd, s: Pick<Step, 'session' | 'anySession' | 'expected'>, g
     const older = c.seq < s.session.seq;
     if (older) {
       return `${id} is OLDER than the last seq applied for ${c.client} (${s.session.seq}): a late copy of a request its client already had an answer for. ` +
-        'A client sends one request at a time, so every seq at or below the session\'s was applied already: test seq <= session.seq, not ===, and never move the session back.';
+        'A client sends one request at a time, so every seq at or below the session\'s was applied already: test seq <= session.seq, not ===, and never move the session back. ' +
+        `The expected answer is the one the session kept (seq ${s.session.seq}'s): nobody waits for this late copy, so what it answers matters less than that it changes nothing.`;
     }
     return `${id} was applied already (the session of ${c.client} says seq ${s.session.seq}): this entry is a retry. Do not execute it again; answer with the result the session kept, ` +
       `${show(s.session.result)}. Executing it again, or computing an answer from the data as it is now, tells the client something its first copy never did.`;
