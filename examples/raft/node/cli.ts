@@ -7,13 +7,15 @@
 //   npm run raft -- cas greeting --absent hello       (create only if absent)
 //   npm run raft -- status                            (every node's role, term, commit index, ...)
 //
-// The members are RAFT_PEERS (n1=http://...,n2=...) if it is set, else --peers with the same syntax, else the
-// local five nodes at 127.0.0.1:7401-7405 (node i on 7400+i). The client finds the leader itself (following
+// The members are --peers (n1=http://...,n2=...) if given, else RAFT_PEERS with the same syntax, else the
+// local five nodes at 127.0.0.1:7401-7405 (node i on RAFT_BASE_PORT + i, 7400 by default: the same variable as
+// npm run example:raft, so a runner moved to other ports is found with the same setting). The client finds the leader itself (following
 // 421 answers) and retries with the same client id and seq, so a request is applied at most once.
 // Exit status: 0 the cluster said yes (a get of an absent key and a cas that did not swap say so and exit 1),
 // 1 it said no or did not answer, 2 a command it cannot parse.
 
 import { parsePeers } from './config.ts';
+import { BASE_PORT, raftTopology } from './topology.ts';
 import { closeSharedAgent, fetchStatus, RaftClient, type KvResult } from './client.ts';
 
 const HELP = [
@@ -23,7 +25,8 @@ const HELP = [
   'cas <key> <expected> <new>   write <new> only if the key holds <expected>',
   'cas <key> --absent <new>     write <new> only if the key is absent',
   'status                       every node: role, term, leader, commit index, last applied, snapshot',
-  'options: --peers n1=http://127.0.0.1:7401,...  (or RAFT_PEERS; default 127.0.0.1:7401-7405)',
+  'options: --peers n1=http://127.0.0.1:7401,...  (or RAFT_PEERS; default 127.0.0.1:7401-7405, or',
+  '                                               RAFT_BASE_PORT + 1..5 as for npm run example:raft)',
   '         --timeout <seconds>                  give up after this long (default 15)',
 ];
 
@@ -34,8 +37,11 @@ function usage(error: string): number {
   return 2;
 }
 
-function defaultPeers(): Record<string, string> {
-  return Object.fromEntries([1, 2, 3, 4, 5].map((i) => [`n${i}`, `http://127.0.0.1:${7400 + i}`]));
+function defaultPeers(): Record<string, string> | { error: string } {
+  const text = process.env.RAFT_BASE_PORT;
+  const base = Number(text || BASE_PORT);
+  if (!Number.isInteger(base) || base < 1 || base > 65_530) return { error: `RAFT_BASE_PORT must be a whole number from 1 to 65530 (node i on it + i), got "${text}"` };
+  return Object.fromEntries(raftTopology(base).map((n) => [n.name, `http://127.0.0.1:${n.port}`]));
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -59,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
     } else if (w.startsWith('--') && w !== '--absent') return usage(`unknown option ${w}`);
     else words.push(w);
   }
-  let peers = defaultPeers();
+  const local = defaultPeers();
+  if ('error' in local && peersText.trim() === '') return usage(local.error);
+  let peers = local as Record<string, string>;
   if (peersText.trim() !== '') {
     const parsed = parsePeers(peersText);
     if (!parsed.ok) return usage(`the members: ${parsed.error}`);
@@ -112,7 +120,8 @@ async function status(peers: Record<string, string>): Promise<number> {
         const s = await fetchStatus(url);
         return `${name.padEnd(4)} ${String(s.role).padEnd(9)} term ${String(s.term).padStart(3)}  leader ${String(s.leaderId ?? '-').padEnd(4)} commit ${String(s.commitIndex).padStart(6)}  applied ${String(s.lastApplied).padStart(6)}  last ${String(s.lastIndex).padStart(6)}  snapshot ${String(s.snapshotIndex).padStart(6)}${(s.blocked as string[]).length > 0 ? `  blocked ${(s.blocked as string[]).join(',')}` : ''}`;
       } catch (err) {
-        return `${name.padEnd(4)} down      (${url}: ${err instanceof Error ? err.message : String(err)})`;
+        // fetchStatus's message already starts with the url.
+        return `${name.padEnd(4)} down      (${err instanceof Error ? err.message : `${url}: ${String(err)}`})`;
       }
     }),
   );
