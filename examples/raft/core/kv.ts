@@ -75,7 +75,10 @@ function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
-/** The snapshot's data is the whole state, sessions included: a retry after a restore is still caught. */
+/** The snapshot's data is the whole state, sessions included: a retry after a restore is still caught.
+ *  Copying the two records is enough for an independent image: values are strings, and a session is only
+ *  ever replaced whole (applyCommand), never changed in place. (Spreading defines own properties, so a key
+ *  named "__proto__" is copied like any other.) */
 export function snapshotKv(state: KvState): KvState {
-  return structuredClone(state);
+  return { data: { ...state.data }, sessions: { ...state.sessions } };
 }
