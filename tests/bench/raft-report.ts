@@ -181,8 +181,8 @@ export function failoverChart(r: FailoverReport, id = 'raft-failover'): string {
     '.';
   const height = top + plotH + 44;
   return [
-    `<svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-title ${id}-desc" style="max-width: ${width}px; width: 100%; height: auto; color: var(--vp-c-text-1, currentColor)" fill="currentColor" font-family="inherit">`,
-    `<title id="${id}-title">Raft failover: time to a new leader after the leader crashes, by election timeout range</title>`,
+    `<svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-title" aria-describedby="${id}-desc" style="max-width: ${width}px; width: 100%; height: auto; color: var(--vp-c-text-1, currentColor)" fill="currentColor" font-family="inherit">`,
+    `<title id="${id}-title">Time to a new leader after the Raft leader crashes, by election timeout range</title>`,
     `<desc id="${id}-desc">${escapeXml(desc)}</desc>`,
     ...parts,
     '</svg>',
@@ -287,7 +287,7 @@ export function throughputChart(r: ThroughputReport, id = 'raft-throughput'): st
       .join('; ') +
     '.';
   return [
-    `<svg viewBox="0 0 ${width} ${y + 8}" role="img" aria-labelledby="${id}-title ${id}-desc" style="max-width: ${width}px; width: 100%; height: auto; color: var(--vp-c-text-1, currentColor)" fill="currentColor" font-family="inherit">`,
+    `<svg viewBox="0 0 ${width} ${y + 8}" role="img" aria-labelledby="${id}-title" aria-describedby="${id}-desc" style="max-width: ${width}px; width: 100%; height: auto; color: var(--vp-c-text-1, currentColor)" fill="currentColor" font-family="inherit">`,
     `<title id="${id}-title">Raft KV writes per second against etcd at 1, 16 and 64 concurrent clients</title>`,
     `<desc id="${id}-desc">${escapeXml(desc)}</desc>`,
     ...parts,
