@@ -155,3 +155,15 @@ describe('a leader answers acknowledged writes while a later fsync is in flight'
     expect(await second).toMatchObject({ status: 200, body: { key: 'b', value: '2' } });
   });
 });
+
+describe('a write the followers never acknowledge', () => {
+  it('gets 504 (outcome unknown) about 5 s after it was proposed, from the per-tick check', async () => {
+    const { peer, put } = await twoNodes();
+    peer.holdAcks = true; // n2 keeps answering heartbeats, so n1 stays leader, but never acknowledges the write
+    const started = performance.now();
+    const answer = await put('a', '1');
+    expect(answer).toMatchObject({ status: 504, body: { outcome: 'unknown', node: 'n1' } });
+    expect(String(answer.body.error)).toMatch(/proposed it at index \d+ but it was not committed within 5 s/);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(4_900); // not before its time
+  });
+});
