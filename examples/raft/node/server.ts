@@ -114,9 +114,7 @@ interface Waiting {
   op: KvCommand['op'];
   key: string;
   resolve: (status: number, body: Record<string, unknown>) => void;
-  /** Where it was proposed, and when it gets 504 (performance.now(); see expire). */
-  index: number;
-  deadline: number;
+  timer: NodeJS.Timeout;
 }
 
 /** A client request waiting for the next flush round to be proposed (see flush). */
@@ -128,9 +126,6 @@ interface Proposal {
 
 interface PeerLink {
   url: string;
-  /** The url's host and port, parsed once (not for every POST). */
-  host: string;
-  port: string;
   outbox: Message[];
   inFlight: boolean;
   downUntil: number;
@@ -162,10 +157,7 @@ export class RaftServer {
     private readonly onFatal: (err: Error) => void,
   ) {
     for (const [name, url] of Object.entries(config.peers)) {
-      if (name === config.id) continue;
-      const { hostname, port } = new URL(url);
-      const host = hostname.replace(/^\[(.*)\]$/, '$1'); // an IPv6 address without its brackets
-      this.links.set(name, { url, host, port: port || '80', outbox: [], inFlight: false, downUntil: 0 });
+      if (name !== config.id) this.links.set(name, { url, outbox: [], inFlight: false, downUntil: 0 });
     }
     this.http = http.createServer((req, res) => void this.handle(req, res));
     this.http.keepAliveTimeout = 30_000;
@@ -185,7 +177,6 @@ export class RaftServer {
   start(): void {
     this.timer = setInterval(() => {
       tick(this.service.raft);
-      this.expire();
       this.kick();
     }, TICK_MS);
   }
@@ -272,7 +263,6 @@ export class RaftServer {
 
   /** The queued client requests go into the log (the leader) or are sent elsewhere (421/503: not applied). */
   private propose(queued: Proposal[]): void {
-    const deadline = performance.now() + ANSWER_TIMEOUT_MS;
     for (const q of queued) {
       const submitted = submit(this.service, q.requestId, q.command);
       if (!submitted.ok) {
@@ -280,19 +270,11 @@ export class RaftServer {
         q.resolve(refused.status, { error: refused.message, ...refused.extra });
         continue;
       }
-      this.waiting.set(q.requestId, { op: q.command.op, key: q.command.key, resolve: q.resolve, index: submitted.index, deadline });
-    }
-  }
-
-  /** Requests proposed ANSWER_TIMEOUT_MS ago and still not answered get 504: one check per tick instead of a
-   *  timer per request. `waiting` keeps proposal order, so the oldest come first and the check stops at the
-   *  first that still has time. */
-  private expire(): void {
-    const now = performance.now();
-    for (const [id, w] of this.waiting) {
-      if (w.deadline > now) return;
-      this.waiting.delete(id);
-      w.resolve(504, { error: `${this.id} proposed it at index ${w.index} but it was not committed within ${ANSWER_TIMEOUT_MS / 1000} s (lost leadership, or no majority reachable); it may or may not be applied: retry with the same client and seq to find out`, outcome: 'unknown', node: this.id });
+      const timer = setTimeout(() => {
+        this.waiting.delete(q.requestId);
+        q.resolve(504, { error: `${this.id} proposed it at index ${submitted.index} but it was not committed within ${ANSWER_TIMEOUT_MS / 1000} s (lost leadership, or no majority reachable); it may or may not be applied: retry with the same client and seq to find out`, outcome: 'unknown', node: this.id });
+      }, ANSWER_TIMEOUT_MS);
+      this.waiting.set(q.requestId, { op: q.command.op, key: q.command.key, timer, resolve: q.resolve });
     }
   }
   // #endregion flush
@@ -343,10 +325,7 @@ export class RaftServer {
       }
       this.sendBatch(peer);
     };
-    const req = http.request({
-      host: link.host,
-      port: link.port,
-      path: '/raft/messages',
+    const req = http.request(`${link.url}/raft/messages`, {
       method: 'POST',
       agent: this.agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
@@ -412,6 +391,7 @@ export class RaftServer {
     const w = this.waiting.get(reply.requestId);
     if (w === undefined) return; // the client got its 504 already
     this.waiting.delete(reply.requestId);
+    clearTimeout(w.timer);
     const node = this.id;
     if (!reply.ok) return w.resolve(503, { error: `${node} lost its leadership before the entry was committed; it was NOT applied, retry`, retryable: true, node });
     const { key } = w;
@@ -508,6 +488,7 @@ export class RaftServer {
     if (this.timer !== null) clearInterval(this.timer);
     for (const q of this.proposals.splice(0)) q.resolve(503, { error: `${this.id} is shutting down; retry on another node`, retryable: true });
     for (const [id, w] of this.waiting) {
+      clearTimeout(w.timer);
       w.resolve(504, { error: `${this.id} is shutting down; the request may or may not be applied: retry with the same client and seq on another node`, outcome: 'unknown', node: this.id });
       this.waiting.delete(id);
     }
