@@ -63,6 +63,9 @@
 // part two proposes every queued request and persists their entries before the AppendEntries carrying them
 // leave. Whatever arrives during an fsync waits for the next round and shares ITS fsync: under load, batches
 // grow by themselves (etcd does the same).
+// One exception, safe and worth a fsync cycle per write under load: when followers' acknowledgements commit
+// entries while a leader's fsync is in flight, those clients are answered at once (answerEarly); the
+// messages that round produced are held until the fsync is done.
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -140,6 +143,10 @@ export class RaftServer {
   private dirty = false;
   private scheduled = false;
   private flushing = false;
+  /** A persist is in flight (see answerEarly). */
+  private persisting = false;
+  /** Messages of an advance() made while a persist was in flight: they leave right after it (answerEarly). */
+  private held: Message[] = [];
   private stopping = false;
   private nextRequest = 0;
 
@@ -221,11 +228,36 @@ export class RaftServer {
     // 1. Durable first: term, vote, snapshot and log of this ready are fsynced before anything leaves.
     //    A vote sent before its fsync could be given twice after a crash; an entry acknowledged before
     //    its fsync could be counted towards a majority and then be missing (§5.4).
-    await this.storage.persist(ready);
-    // 2. Only now the messages (one POST per peer, with everything for it).
+    this.persisting = true;
+    try {
+      await this.storage.persist(ready);
+    } finally {
+      this.persisting = false;
+    }
+    // 2. Only now the messages (one POST per peer, with everything for it), then those answerEarly held.
     for (const message of ready.messages) this.post(message);
+    for (const message of this.held.splice(0)) this.post(message);
     this.sendAll();
     // 3. Only now the clients: their entries are committed and applied (advance applied them).
+    for (const reply of replies) this.answer(reply);
+  }
+
+  /**
+   * Followers acknowledged entries while this leader's fsync is in flight: answer those clients now instead
+   * of after that fsync, so that their next requests catch the very next batch (under load, one fsync cycle
+   * less per request: bigger batches). Only when the core has nothing new for the disk (no term, vote,
+   * snapshot or log change), so this ready needs no persist of its own; and a follower only ever received
+   * entries this leader had already fsynced, so an entry a majority acknowledged is on this node's disk
+   * too. The ready's messages may carry entries of the persist in flight: they are held, and leave right
+   * after it (round), behind that persist's own messages.
+   */
+  private answerEarly(): void {
+    const raft = this.service.raft;
+    if (raft.role !== 'leader' || raft.config.members.length < 2) return;
+    if (raft.out.hardState !== null || raft.out.snapshot !== null || raft.logDirtyFrom !== 0) return;
+    const { ready, replies } = advance(this.service);
+    this.counters.flushes += 1;
+    this.held.push(...ready.messages);
     for (const reply of replies) this.answer(reply);
   }
 
@@ -315,6 +347,7 @@ export class RaftServer {
     if (this.blocked.has(batch.value.from) || this.stopping) return sendJson(res, 204); // a partition: it never arrived
     this.counters.received += batch.value.messages.length;
     for (const message of batch.value.messages) step(this.service.raft, message);
+    if (this.persisting) this.answerEarly();
     this.kick();
     sendJson(res, 204);
   }

@@ -1,6 +1,8 @@
-// A write the followers never acknowledge: the leader answers 504 (outcome unknown) once ANSWER_TIMEOUT_MS (5 s)
-// has passed since it proposed it, never before. Checked on the real server class beside a scripted peer n2 that
-// keeps answering heartbeats (so n1 stays leader) but never acknowledges the entry.
+// A leader answers clients whose entries its followers just acknowledged even while its own fsync of later
+// entries is in flight (server.ts, answerEarly): under load their next requests then catch the very next batch.
+// Checked on the real server class beside a scripted peer n2 and a disk whose fsync the test holds: the early
+// answer comes, and whatever that early round produced for the followers still waits for the held fsync (a
+// message carrying an entry that is not on the leader's disk yet must never leave).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -106,6 +108,53 @@ async function twoNodes() {
     fetch(`${peer.leaderUrl}/kv/${key}`, { method: 'PUT', body: JSON.stringify({ value }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
   return { node, peer, disk, put };
 }
+
+describe('a leader answers acknowledged writes while a later fsync is in flight', () => {
+  it("answers a write as soon as n2's acknowledgement commits it, while the fsync of the next write is still held", async () => {
+    const { node, peer, disk, put } = await twoNodes();
+    peer.holdAcks = true;
+    let firstAnswered = false;
+    const first = put('a', '1').then((a) => ((firstAnswered = true), a));
+    await waitFor('the first write to reach n2', () => peer.held.some((m) => m.entries.length > 0), 10_000, 10);
+    disk.hold = true;
+    const second = put('b', '2');
+    await waitFor("the second write's fsync to be under way", () => disk.pending > 0, 10_000, 10);
+    const firstIndex = node.service.raft.log.at(-2)!.index;
+    await peer.ack(peer.held.find((m) => m.entries.some((e) => e.index === firstIndex))!);
+    // The first write is committed (n1 and n2 hold it): it is answered although n1's disk is still busy.
+    await waitFor('the first write to be answered during the held fsync', () => firstAnswered, 5_000, 10);
+    expect(disk.pending).toBeGreaterThan(0);
+    expect(await first).toMatchObject({ status: 200, body: { key: 'a', value: '1', index: firstIndex } });
+    // The second is not: it waits for its fsync and for n2, and n2 has not been sent it yet.
+    expect(peer.entriesSeen()).not.toContain(firstIndex + 1);
+    peer.holdAcks = false;
+    disk.release();
+    expect(await second).toMatchObject({ status: 200, body: { key: 'b', value: '2', index: firstIndex + 1 } });
+  });
+
+  it('what the early round produces for n2 (entries not yet on disk) waits for the held fsync', async () => {
+    const { node, peer, disk, put } = await twoNodes();
+    peer.holdAcks = true;
+    void put('a', '1');
+    await waitFor('the first write to reach n2', () => peer.held.some((m) => m.entries.length > 0), 10_000, 10);
+    disk.hold = true;
+    const second = put('b', '2');
+    await waitFor("the second write's fsync to be under way", () => disk.pending > 0, 10_000, 10);
+    const secondIndex = node.service.raft.log.at(-1)!.index;
+    // n2 refuses the first write's message: n1 falls back to probing and resends from there, now including the
+    // second write's entry, whose fsync is held. That resend must not leave before the fsync is done.
+    const firstMessage = peer.held.find((m) => m.entries.length > 0)!;
+    const before = peer.received.length;
+    await peer.ack(firstMessage, false);
+    await new Promise((r) => setTimeout(r, 300)); // time enough for a message to arrive, were one sent
+    expect(peer.received.slice(before).flatMap((m) => (m.type === 'AppendEntries' ? m.entries.map((e) => e.index) : []))).not.toContain(secondIndex);
+    expect(peer.entriesSeen()).not.toContain(secondIndex);
+    peer.holdAcks = false;
+    disk.release();
+    await waitFor('the second entry to reach n2 after its fsync', () => peer.entriesSeen().includes(secondIndex), 10_000, 10);
+    expect(await second).toMatchObject({ status: 200, body: { key: 'b', value: '2' } });
+  });
+});
 
 describe('a write the followers never acknowledge', () => {
   it('gets 504 (outcome unknown) 5 s after it was proposed, not before', async () => {
