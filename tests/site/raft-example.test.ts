@@ -101,7 +101,12 @@ describe('the live Raft cluster', () => {
       await ex(page).getByLabel('Value', { exact: true }).fill('hello');
       await button(page, 'Put to the leader').click();
       await untilTrue(page, async () => (await page.locator('[data-testid="raft-requests"] li[data-done="yes"]').count()) === 1, 20);
-      const holders = (await shownEntries(page)).filter((e) => e.committed && e.title.includes('put x=hello'));
+      // The leader answers once a majority stores the entry; each follower marks it committed when the next
+      // AppendEntries tells it the leader's commit index (a heartbeat later at most). When the page was paused
+      // depends on how fast the machine opened it, so wait for that, in simulated time.
+      const committedPut = async () => (await shownEntries(page)).filter((e) => e.committed && e.title.includes('put x=hello'));
+      await untilTrue(page, async () => (await committedPut()).length >= 3, 5);
+      const holders = await committedPut();
       expect(holders.length).toBeGreaterThanOrEqual(3); // a majority of five
       expect(new Set(holders.map((e) => e.index)).size).toBe(1);
 
