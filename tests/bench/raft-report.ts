@@ -37,6 +37,8 @@ export interface FailoverReport {
   runs: FailoverRun[];
   /** The 150–300 ms setting again under other networks (how long messages take, how much that varies). */
   networks?: { label: string; run: FailoverRun }[];
+  /** The command that measured this part (a later run of the other part keeps it). */
+  command?: string;
 }
 
 export interface ThroughputFigures {
@@ -59,6 +61,8 @@ export interface ThroughputReport {
   etcd: string | null; // etcd's version, or null when it is not installed
   fsyncP50Ms: number | null; // this disk's fsync latency, to read the figures against
   rows: ThroughputRow[];
+  /** The command that measured this part (a later run of the other part keeps it). */
+  command?: string;
 }
 
 export interface RaftBenchReport {
@@ -231,7 +235,7 @@ export function failoverFragment(r: RaftBenchReport): string {
     '',
     ...failoverTable(f),
     '',
-    `Measured on ${r.date.slice(0, 10)} with \`${escapeXml(r.command)}\`: ${int(f.settings.crashes)} crashes per setting in the ` +
+    `Measured on ${r.date.slice(0, 10)} with \`${escapeXml(f.command ?? r.command)}\`: ${int(f.settings.crashes)} crashes per setting in the ` +
       `seeded simulator (seed ${f.settings.seed}), ${f.settings.nodes} nodes running the real core, each message delayed ` +
       `${f.settings.delayMs[0]}–${f.settings.delayMs[1]} ms, heartbeats every ${f.settings.heartbeatMs} ms, the leader crashed at a random ` +
       `moment of its heartbeat interval. ${verdict}`,
@@ -323,7 +327,7 @@ export function throughputFragment(r: RaftBenchReport): string {
     '',
     ...throughputTable(t),
     '',
-    `Measured on ${r.date.slice(0, 10)} with \`${escapeXml(r.command)}\` on ${escapeXml(r.machine.cpu)} (${r.machine.cores} cores), ` +
+    `Measured on ${r.date.slice(0, 10)} with \`${escapeXml(t.command ?? r.command)}\` on ${escapeXml(r.machine.cpu)} (${r.machine.cores} cores), ` +
       `${escapeXml(r.machine.os)}, Node ${escapeXml(r.machine.node)}; load average ${load(r.machine.loadAverageAtStart)} at the start and ` +
       `${load(r.machine.loadAverageAtEnd)} at the end. Both systems: ${t.settings.nodes} members on loopback, each client one request at a ` +
       `time to the leader, ${t.settings.valueBytes}-byte values, ${t.settings.windowMs / 1000} s measured after ${t.settings.warmupMs / 1000} s of warm-up; ` +

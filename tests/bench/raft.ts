@@ -284,7 +284,7 @@ async function main(): Promise<void> {
   if (parts.includes('failover')) {
     console.log(`failover: ${crashes} leader crashes per setting, 5 nodes, messages ${DELAY.join('–')} ms, heartbeat ${HEARTBEAT} ms (simulated)`);
     const f = failover();
-    report.failover = f;
+    report.failover = { ...f, command: report.command };
     console.log('');
     for (const line of failoverTable(report.failover)) console.log(line);
     const t = targetMet(report.failover);
@@ -292,7 +292,7 @@ async function main(): Promise<void> {
   }
   if (parts.includes('throughput')) {
     console.log('\nthroughput: writes/s with fsync on, each client one write at a time to the leader');
-    report.throughput = await throughputPart();
+    report.throughput = { ...(await throughputPart()), command: report.command };
     console.log('');
     for (const line of throughputTable(report.throughput)) console.log(line);
   }
