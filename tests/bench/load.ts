@@ -102,10 +102,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
 /** Nearest-rank percentiles (p50 and p99) of latencies in milliseconds. */
 export function percentiles(values: number[]): Percentiles {
-  if (values.length === 0) return { p50: NaN, p99: NaN };
   const sorted = Float64Array.from(values).sort();
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-  return { p50: at(50), p99: at(99) };
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
+}
+
+/** Nearest-rank quantile of ascending samples (q in [0, 1]); NaN for none. */
+export function quantile(ascending: ArrayLike<number>, q: number): number {
+  if (ascending.length === 0) return NaN;
+  const rank = Math.min(ascending.length, Math.max(1, Math.ceil(q * ascending.length)));
+  return ascending[rank - 1]!;
 }
 
 /**

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import {
   failoverChart,
   failoverFragment,
-  quantile,
   summarize,
   targetMet,
   throughputFragment,
@@ -13,6 +12,7 @@ import {
   type RaftBenchReport,
   type ThroughputFigures,
 } from './raft-report.ts';
+import { quantile } from './load.ts';
 
 const machine = { cpu: 'Test CPU', cores: 2, memory: '24 GiB', os: 'Linux', node: 'v20', loadAverageAtStart: [0.5, 0.4, 0.3], loadAverageAtEnd: [1, 1, 1] };
 const failover = (samples: number[][], noLeader = 0): FailoverReport => ({

@@ -7,9 +7,9 @@
 // inline SVG is one HTML block with no blank line inside. Everything here except the two write/render
 // functions at the bottom is pure, and tested in raft-report.test.ts.
 
-import { renderSavedReportFiles, writeReportFiles, type ReportFiles } from './report-files.ts';
+import { readSavedReport, renderSavedReportFiles, writeReportFiles, type ReportFiles } from './report-files.ts';
 import { escapeXml, int, msText, ratio, ratioText } from './store-report.ts';
-import type { Percentiles } from './load.ts';
+import { quantile, type Percentiles } from './load.ts';
 
 export interface Machine {
   cpu: string;
@@ -87,13 +87,6 @@ export const FIGURE_16 = [
 export const FAILOVER_TARGET = { medianMs: 300, worstMs: 513 };
 
 // ---- figures -------------------------------------------------------------------------------------------------
-
-/** Nearest-rank quantile of ascending samples (q in [0, 1]); NaN for none. */
-export function quantile(ascending: readonly number[], q: number): number {
-  if (ascending.length === 0) return NaN;
-  const rank = Math.min(ascending.length, Math.max(1, Math.ceil(q * ascending.length)));
-  return ascending[rank - 1]!;
-}
 
 export interface FailoverSummary {
   label: string;
@@ -354,6 +347,11 @@ const throughputFiles: ReportFiles<RaftBenchReport> = {
 /** Writes the JSON and both page parts; returns their paths. */
 export function writeRaftReport(report: RaftBenchReport): string[] {
   return [...writeReportFiles(failoverFiles, report), writeReportFiles(throughputFiles, report)[1]!];
+}
+
+/** The figures of the last full run, or null when there are none (a run of one part keeps the other's). */
+export function savedRaftReport(): RaftBenchReport | null {
+  return readSavedReport<RaftBenchReport>(failoverFiles);
 }
 
 export function renderSavedRaftReport(): string[] {

@@ -23,13 +23,11 @@
 //    one write at a time to the leader, 256-byte values. The ratio ours ÷ etcd is printed per row.
 // A benchmark, not a test: it is not part of `npm test`, and nothing in it asserts a time.
 
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { createWorld, crash, leaderOf, restart, runTicks, runUntil, type World } from '../../examples/raft/sim/world.ts';
 import { mulberry32 } from '../../examples/shared/random.ts';
 import { raftTopology } from '../../examples/raft/node/topology.ts';
-import { makeTempDir, REPO_ROOT, startScript, stopAll, waitFor, type Proc } from '../helpers/processes.ts';
+import { makeTempDir, startScript, stopAll, waitFor, type Proc } from '../helpers/processes.ts';
 import { fsyncLatency } from './disk.ts';
 import { etcdVersion, startEtcdCluster } from './etcd.ts';
 import { freePortBlock, type Answer, type KvClient } from './store-cluster.ts';
@@ -38,6 +36,7 @@ import { runLoop, throughput } from './store-load.ts';
 import {
   failoverTable,
   renderSavedRaftReport,
+  savedRaftReport,
   summarize,
   targetMet,
   throughputTable,
@@ -259,14 +258,6 @@ async function throughputPart(): Promise<ThroughputReport> {
   };
 }
 
-function savedReport(): RaftBenchReport | null {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'tests/bench/results/raft.json'), 'utf8')) as RaftBenchReport;
-  } catch {
-    return null;
-  }
-}
-
 // ---- main -----------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -298,7 +289,7 @@ async function main(): Promise<void> {
   }
   report.machine = machine(start);
   // A run of one part keeps the other part's saved figures (the page shows both).
-  const saved = savedReport();
+  const saved = savedRaftReport();
   if (report.failover === undefined && saved?.failover !== undefined) report.failover = saved.failover;
   if (report.throughput === undefined && saved?.throughput !== undefined) report.throughput = saved.throughput;
   const full = !quick && parts.length === 2 && only === undefined && text('crashes') === undefined && text('clients') === undefined;

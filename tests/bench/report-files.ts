@@ -23,6 +23,12 @@ export function writeReportFiles<R>(files: ReportFiles<R>, report: R): string[] 
   return [files.results, files.fragment];
 }
 
+/** The saved JSON of the last run, or null when there is none yet. */
+export function readSavedReport<R>(files: ReportFiles<R>): R | null {
+  const full = path.join(REPO_ROOT, files.results);
+  return fs.existsSync(full) ? (JSON.parse(fs.readFileSync(full, 'utf8')) as R) : null;
+}
+
 /** Regenerates the page part from the saved JSON (after a change to its rendering; no measuring). */
 export function renderSavedReportFiles<R>(files: ReportFiles<R>): string {
   const report = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, files.results), 'utf8')) as R;
